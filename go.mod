@@ -1,0 +1,3 @@
+module github.com/talkbot/talkbot
+
+go 1.26
