@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Reply is the neutral answer model that adapters render as Block Kit,
+// embeds or terminal text. Every string is plain text: it carries no markup,
+// and adapters must escape it for their platform, so that user text quoted in
+// a reply can never become a mention or a link.
+type Reply struct {
+	Title    string // headline; may be empty
+	TitleURL string // link for the title; may be empty
+	Intro    string // one paragraph under the title
+	Fields   []Field
+	Sections []Section
+	Items    []Item // a list of rows, such as further search hits
+	Links    []Link
+	Actions  []Action
+	Footer   string
+
+	// Outcome classifies the reply for logs and metrics.
+	Outcome Outcome
+}
+
+// Field is a short labelled value ("Conference: DEVIEW 2019").
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Section is a headed block of text or of bullet points.
+type Section struct {
+	Heading string
+	Text    string
+	Bullets []string
+}
+
+// Item is one row of a list, optionally with its own action ("Show").
+type Item struct {
+	Text   string
+	Detail string
+	Action *Action
+}
+
+// Link is a titled URL.
+type Link struct {
+	Title string
+	URL   string
+}
+
+// ActionKind says what an action does when the user triggers it.
+type ActionKind string
+
+// The actions a reply may offer.
+const (
+	ActionNext  ActionKind = "next"  // the next page of results
+	ActionShow  ActionKind = "show"  // a talk's full recap
+	ActionShare ActionKind = "share" // post this answer publicly in the channel
+)
+
+// Action is a button. Value is opaque to adapters: they store it in the
+// button (it is at most MaxActionValue bytes, within Discord's custom_id
+// limit) and hand it back through ParseAction when the button is pressed.
+type Action struct {
+	Kind  ActionKind
+	Label string
+	Value string
+}
+
+// MaxActionValue is the longest Action.Value the core produces, in bytes.
+const MaxActionValue = 90
+
+// Outcome classifies how a request went.
+type Outcome string
+
+// Outcomes, as logged and counted by adapters.
+const (
+	OutcomeOK        Outcome = "ok"
+	OutcomeNoResults Outcome = "no_results"
+	OutcomeUsage     Outcome = "usage"     // unknown command or bad arguments; the reply explains
+	OutcomeForbidden Outcome = "forbidden" // the user may not do this
+	OutcomeError     Outcome = "error"     // an internal failure; details are in the log
+)
+
+// Text renders the reply as plain text without any markup: the fallback
+// text that chat platforms show in notifications.
+func (r Reply) Text() string {
+	var b strings.Builder
+	line := func(s string) {
+		if s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	line(r.Title)
+	line(r.Intro)
+	return strings.TrimSpace(b.String())
+}
+
+// encodeAction builds an Action.Value: kind code, page, and argument, cut to
+// fit MaxActionValue on a rune boundary.
+func encodeAction(kind ActionKind, page int, arg string) string {
+	v := string(kind[0]) + strconv.Itoa(page) + ":"
+	for _, r := range arg {
+		if len(v)+len(string(r)) > MaxActionValue {
+			break
+		}
+		v += string(r)
+	}
+	return v
+}
+
+// ParsedAction is a decoded Action.Value.
+type ParsedAction struct {
+	Kind ActionKind
+	Page int
+	Arg  string // the query, or the talk id
+}
+
+// ParseAction decodes an Action.Value. It returns false for values the core
+// did not produce.
+func ParseAction(v string) (ParsedAction, bool) {
+	head, arg, ok := strings.Cut(v, ":")
+	if !ok || len(head) < 2 {
+		return ParsedAction{}, false
+	}
+	page, err := strconv.Atoi(head[1:])
+	if err != nil || page < 0 {
+		return ParsedAction{}, false
+	}
+	var kind ActionKind
+	switch head[0] {
+	case 'n':
+		kind = ActionNext
+	case 's':
+		kind = ActionShow
+	case 'x':
+		kind = ActionShare
+	default:
+		return ParsedAction{}, false
+	}
+	return ParsedAction{Kind: kind, Page: page, Arg: arg}, true
+}
+
+// Request returns the command text and page that the action runs. A share
+// action runs the answer it was attached to; the adapter posts the result
+// publicly instead of privately.
+func (p ParsedAction) Request() (text string, page int) {
+	if p.Kind == ActionShow {
+		return "show " + p.Arg, 1
+	}
+	return p.Arg, max(p.Page, 1)
+}

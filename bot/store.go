@@ -1,0 +1,216 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/talkbot/talkbot/recaps"
+)
+
+// ErrNotFound is returned by a Store for a missing record.
+var ErrNotFound = errors.New("not found")
+
+// ChannelRef names a channel on a platform.
+type ChannelRef struct {
+	Platform string `json:"platform"`
+	Team     string `json:"team,omitempty"`
+	Channel  string `json:"channel"`
+}
+
+// String formats the channel as "platform:channel".
+func (c ChannelRef) String() string { return c.Platform + ":" + c.Channel }
+
+// ChannelOf returns the channel a request came from.
+func ChannelOf(r Request) ChannelRef {
+	return ChannelRef{Platform: r.Platform, Team: r.Team, Channel: r.Channel}
+}
+
+// Subscription is a channel's standing order for the weekly digest.
+type Subscription struct {
+	ChannelRef
+	Topics  []string  `json:"topics,omitempty"`
+	By      string    `json:"by,omitempty"` // user who subscribed
+	Since   time.Time `json:"since"`
+	Paused  bool      `json:"paused,omitempty"`
+	Reason  string    `json:"reason,omitempty"` // why it is paused
+	Updated time.Time `json:"updated"`
+}
+
+// Feature records the talk featured in one week for one topic scope.
+type Feature struct {
+	Week   Week   `json:"week"`
+	TalkID string `json:"talk"`
+}
+
+// Delivery records one digest post, the ledger entry that makes delivery
+// exactly-once across restarts.
+type Delivery struct {
+	Week      Week       `json:"week"`
+	Channel   ChannelRef `json:"channel"`
+	TalkID    string     `json:"talk"`
+	MessageID string     `json:"message,omitempty"`
+	At        time.Time  `json:"at"`
+}
+
+// Store persists subscriptions, the history of featured talks and the
+// digest's delivery ledger. Every method commits before it returns, so an
+// acknowledged change survives a crash. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// Subscription returns the channel's subscription or ErrNotFound.
+	Subscription(ctx context.Context, ch ChannelRef) (Subscription, error)
+	// PutSubscription creates or replaces the channel's subscription.
+	PutSubscription(ctx context.Context, s Subscription) error
+	// DeleteSubscription removes it, or returns ErrNotFound.
+	DeleteSubscription(ctx context.Context, ch ChannelRef) error
+	// Subscriptions lists every subscription.
+	Subscriptions(ctx context.Context) ([]Subscription, error)
+
+	// Featured returns the talks featured for a topic scope, oldest first.
+	Featured(ctx context.Context, scope string) ([]Feature, error)
+	// Feature records talkID as the scope's talk of week w unless a talk
+	// is already recorded for that week, and returns the recorded id.
+	Feature(ctx context.Context, scope string, w Week, talkID string) (string, error)
+
+	// Delivered returns the ledger entry for (week, channel), or ErrNotFound.
+	Delivered(ctx context.Context, w Week, ch ChannelRef) (Delivery, error)
+	// MarkDelivered writes a ledger entry.
+	MarkDelivered(ctx context.Context, d Delivery) error
+}
+
+// Scope returns the history key of a topic filter: "" for no topics,
+// otherwise the folded topics sorted and joined by commas.
+func Scope(topics []string) string {
+	fs := make([]string, 0, len(topics))
+	for _, t := range topics {
+		if f := fold(t); f != "" {
+			fs = append(fs, f)
+		}
+	}
+	slices.Sort(fs)
+	return strings.Join(slices.Compact(fs), ",")
+}
+
+// pickWithHistory returns the scope's talk for week w: the recorded one if
+// there is one, otherwise a talk not featured since every candidate last had
+// its turn, chosen by the rotation among those, and recorded.
+func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cands []*recaps.Talk) (*recaps.Talk, error) {
+	scope := Scope(topics)
+	hist, err := b.store.Featured(ctx, scope)
+	if err != nil {
+		return nil, fmt.Errorf("read featured history: %w", err)
+	}
+	byID := map[string]*recaps.Talk{}
+	for _, c := range cands {
+		byID[c.ID] = c
+	}
+	for _, f := range hist {
+		if f.Week == w {
+			if t, ok := byID[f.TalkID]; ok {
+				return t, nil
+			}
+		}
+	}
+	// Walk back through the history until every candidate has been seen:
+	// those seen since are this cycle's, and are not featured again yet.
+	recent := map[string]bool{}
+	for i := len(hist) - 1; i >= 0 && len(recent) < len(cands); i-- {
+		if hist[i].Week < w {
+			if _, ok := byID[hist[i].TalkID]; ok {
+				recent[hist[i].TalkID] = true
+			}
+		}
+	}
+	avail := cands
+	if len(recent) < len(cands) {
+		avail = slices.DeleteFunc(slices.Clone(cands), func(t *recaps.Talk) bool { return recent[t.ID] })
+	}
+	pick := rotation(w, avail)
+	id, err := b.store.Feature(ctx, scope, w, pick.ID)
+	if err != nil {
+		return nil, fmt.Errorf("record featured talk: %w", err)
+	}
+	if t, ok := byID[id]; ok {
+		return t, nil
+	}
+	return pick, nil
+}
+
+// subscription runs subscribe, unsubscribe and subscriptions.
+func (b *Bot) subscription(ctx context.Context, r Request, cmd Command) Reply {
+	if b.store == nil {
+		return usage("Subscriptions are not available here: this talkbot runs without a store.")
+	}
+	if r.Channel == "" {
+		return usage("Subscriptions belong to a channel: run this command in the channel that should get the digest.")
+	}
+	ch := ChannelOf(r)
+	if cmd.Verb != VerbSubscriptions && !r.CanManage {
+		return Reply{
+			Intro:   "Only workspace admins (on Discord: members with Manage Channels) can change this channel's digest subscription.",
+			Outcome: OutcomeForbidden,
+		}
+	}
+	switch cmd.Verb {
+	case VerbSubscribe:
+		topics := cmd.Args
+		for i, t := range topics {
+			topics[i] = clean(t, 40)
+		}
+		if len(topics) > 0 && len(b.candidates(topics)) == 0 {
+			return usage(fmt.Sprintf("No talk matches all of the topics %s, so the digest would stay empty. Try fewer or other topics.", strings.Join(topics, ", ")))
+		}
+		now := b.now()
+		s := Subscription{ChannelRef: ch, Topics: topics, By: r.User, Since: now, Updated: now}
+		if old, err := b.store.Subscription(ctx, ch); err == nil {
+			s.Since = old.Since
+		} else if !errors.Is(err, ErrNotFound) {
+			return b.failure(ctx, "read subscription", err)
+		}
+		if err := b.store.PutSubscription(ctx, s); err != nil {
+			return b.failure(ctx, "save subscription", err)
+		}
+		rep := b.subscriptionReply(s)
+		rep.Title = "Subscribed"
+		return rep
+	case VerbUnsubscribe:
+		err := b.store.DeleteSubscription(ctx, ch)
+		if errors.Is(err, ErrNotFound) {
+			return usage("This channel has no digest subscription.")
+		}
+		if err != nil {
+			return b.failure(ctx, "delete subscription", err)
+		}
+		return Reply{Title: "Unsubscribed", Intro: "This channel will no longer get the talk of the week.", Outcome: OutcomeOK}
+	default:
+		s, err := b.store.Subscription(ctx, ch)
+		if errors.Is(err, ErrNotFound) {
+			return Reply{Intro: "This channel has no digest subscription. An admin can add one with talk subscribe [topic …].", Outcome: OutcomeOK}
+		}
+		if err != nil {
+			return b.failure(ctx, "read subscription", err)
+		}
+		return b.subscriptionReply(s)
+	}
+}
+
+func (b *Bot) subscriptionReply(s Subscription) Reply {
+	rep := Reply{Title: "Digest subscription", Outcome: OutcomeOK}
+	topics := "all talks"
+	if len(s.Topics) > 0 {
+		topics = strings.Join(s.Topics, ", ")
+	}
+	rep.Fields = append(rep.Fields, Field{"Topics", topics})
+	if b.nextDigest != nil {
+		next := b.nextDigest(b.now()).In(b.loc)
+		rep.Fields = append(rep.Fields, Field{"Next delivery", next.Format("Mon Jan 2 2006, 15:04 MST") + " (" + b.loc.String() + ")"})
+	}
+	if s.Paused {
+		rep.Fields = append(rep.Fields, Field{"Status", "paused: " + s.Reason + ". Run talk subscribe again to resume."})
+	}
+	return rep
+}

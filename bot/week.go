@@ -1,0 +1,121 @@
+package bot
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/talkbot/talkbot/recaps"
+)
+
+// Week identifies a calendar week: the number of weeks since Monday
+// 1970-01-05 in the bot's time zone.
+type Week int64
+
+// epochMonday is the first Monday of 1970, the origin of Week numbers.
+var epochMonday = time.Date(1970, 1, 5, 0, 0, 0, 0, time.UTC)
+
+// WeekOf returns the week that contains t in loc. Weeks start on Monday.
+func WeekOf(t time.Time, loc *time.Location) Week {
+	t = t.In(loc)
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return Week(day.Sub(epochMonday).Hours() / 24 / 7)
+}
+
+// Start returns the Monday that begins w, in loc.
+func (w Week) Start(loc *time.Location) time.Time {
+	d := epochMonday.AddDate(0, 0, int(w)*7)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+}
+
+// String formats the week as its Monday's date, "2026-11-23".
+func (w Week) String() string { return w.Start(time.UTC).Format(time.DateOnly) }
+
+// rotation returns the talk featured in week w among candidates, without
+// history: the candidates are shuffled once per cycle of len(candidates)
+// weeks by a shuffle seeded with the cycle number, and week w takes its
+// place in that order. Every candidate is featured once per cycle, and the
+// same week always gets the same talk.
+func rotation(w Week, candidates []*recaps.Talk) *recaps.Talk {
+	n := int64(len(candidates))
+	if n == 0 {
+		return nil
+	}
+	cycle, pos := int64(w)/n, int64(w)%n
+	if pos < 0 {
+		cycle, pos = cycle-1, pos+n
+	}
+	perm := rand.New(rand.NewPCG(uint64(cycle), 0x7a1b07)).Perm(int(n))
+	return candidates[perm[pos]]
+}
+
+// candidates returns the talks that match every topic (all talks without
+// topics), in id order so that the rotation does not depend on file order.
+func (b *Bot) candidates(topics []string) []*recaps.Talk {
+	var out []*recaps.Talk
+	if len(topics) == 0 {
+		for i := range b.corpus.Talks {
+			out = append(out, &b.corpus.Talks[i])
+		}
+	} else {
+		for _, h := range b.index.Search(strings.Join(topics, " ")) {
+			if h.Score > 0 && b.matchesAll(h.Talk, topics) {
+				out = append(out, h.Talk)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *recaps.Talk) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// matchesAll reports whether t matches each topic on its own.
+func (b *Bot) matchesAll(t *recaps.Talk, topics []string) bool {
+	for _, topic := range topics {
+		if !slices.ContainsFunc(b.index.Search(topic), func(h Hit) bool { return h.Talk.ID == t.ID }) {
+			return false
+		}
+	}
+	return true
+}
+
+// WeekTalk returns the talk of the week that contains t, for a channel
+// filtered by topics (none: every talk). It reports false when no talk
+// matches the topics. Without a Store the pick is the stateless rotation;
+// with one, see Digest.Pick.
+func (b *Bot) WeekTalk(ctx context.Context, t time.Time, topics []string) (*recaps.Talk, bool, error) {
+	w := WeekOf(t, b.loc)
+	cands := b.candidates(topics)
+	if len(cands) == 0 {
+		return nil, false, nil
+	}
+	if b.store == nil {
+		return rotation(w, cands), true, nil
+	}
+	talk, err := b.pickWithHistory(ctx, w, topics, cands)
+	if err != nil {
+		return nil, false, err
+	}
+	return talk, true, nil
+}
+
+func (b *Bot) weekReply(ctx context.Context, r Request) Reply {
+	var topics []string
+	if b.store != nil && r.Channel != "" {
+		if s, err := b.store.Subscription(ctx, ChannelOf(r)); err == nil {
+			topics = s.Topics
+		}
+	}
+	t, ok, err := b.WeekTalk(ctx, b.now(), topics)
+	if err != nil {
+		return b.failure(ctx, "pick talk of the week", err)
+	}
+	if !ok {
+		return usage("No talk matches this channel's topics (" + strings.Join(topics, ", ") + ").")
+	}
+	w := WeekOf(b.now(), b.loc)
+	rep := b.talkReply(t, "Talk of the week ("+w.Start(b.loc).Format("Jan 2, 2006")+")")
+	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, 1, "show "+t.ID)}}
+	return rep
+}

@@ -1,0 +1,356 @@
+package recaps
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// GlossaryFile is the name of the glossary at the root of a Source.
+const GlossaryFile = "glossary.toml"
+
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Load reads every source in order and returns the merged corpus. A talk or
+// conference in a later source replaces one with the same id in an earlier
+// source; within one source, ids must be unique. Glossary groups accumulate.
+// Load returns an *Error listing every problem when any file is invalid.
+func Load(sources ...Source) (*Corpus, error) {
+	c, problems := load(sources)
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// Check validates sources as Load does and returns the problems found in
+// files of the named source only. Earlier sources provide context, such as
+// the conferences a talk may refer to.
+func Check(name string, sources ...Source) []Problem {
+	_, problems := load(sources)
+	return slices.DeleteFunc(problems, func(p Problem) bool { return p.Source != name })
+}
+
+type talkAt struct {
+	talk Talk
+	src  string
+	line int // line of the conference key, for unknown-conference problems
+}
+
+func load(sources []Source) (*Corpus, []Problem) {
+	var problems []Problem
+	talks := map[string]talkAt{}
+	confs := map[string]Conference{}
+	c := &Corpus{}
+	for _, src := range sources {
+		seen := map[string]string{} // id → file, within this source
+		err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || path.Ext(p) != ".md" || strings.EqualFold(path.Base(p), "README.md") || path.Base(p) == "FORMAT.md" {
+				return nil
+			}
+			data, err := fs.ReadFile(src.FS, p)
+			if err != nil {
+				return err
+			}
+			f := parseFile(path.Join(src.Name, p), data)
+			for i := range f.problems {
+				f.problems[i].Source = src.Name
+			}
+			problems = append(problems, f.problems...)
+			if f.id == "" {
+				return nil
+			}
+			if prev, dup := seen[f.id]; dup {
+				problems = append(problems, Problem{src.Name, f.name, f.line("id"), fmt.Sprintf("duplicate id %q (also in %s)", f.id, prev)})
+				return nil
+			}
+			seen[f.id] = f.name
+			if f.conf != nil {
+				confs[f.id] = *f.conf
+			} else if f.talk != nil {
+				talks[f.id] = talkAt{*f.talk, src.Name, f.line("conference")}
+			}
+			return nil
+		})
+		if err != nil {
+			problems = append(problems, Problem{src.Name, src.Name, 1, "read corpus: " + err.Error()})
+		}
+		g, gp := readGlossary(src)
+		c.Glossary = append(c.Glossary, g...)
+		problems = append(problems, gp...)
+	}
+	for _, t := range talks {
+		if _, ok := confs[t.talk.Conference]; !ok && t.talk.Conference != "" {
+			problems = append(problems, Problem{t.src, t.talk.File, t.line, fmt.Sprintf("unknown conference %q", t.talk.Conference)})
+			continue
+		}
+		c.Talks = append(c.Talks, t.talk)
+	}
+	for _, cf := range confs {
+		c.Conferences = append(c.Conferences, cf)
+	}
+	// Newest conference first, then schedule order, then id: a stable order
+	// that listings and the week's rotation rely on.
+	slices.SortFunc(c.Conferences, func(a, b Conference) int {
+		return cmp.Or(cmp.Compare(b.Year, a.Year), cmp.Compare(b.Date, a.Date), cmp.Compare(a.ID, b.ID))
+	})
+	rank := map[string]int{}
+	for i, cf := range c.Conferences {
+		rank[cf.ID] = i
+	}
+	slices.SortFunc(c.Talks, func(a, b Talk) int {
+		return cmp.Or(cmp.Compare(rank[a.Conference], rank[b.Conference]), cmp.Compare(a.Order, b.Order), cmp.Compare(a.ID, b.ID))
+	})
+	slices.SortFunc(problems, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Msg, b.Msg))
+	})
+	return c, problems
+}
+
+func readGlossary(src Source) ([][]string, []Problem) {
+	name := path.Join(src.Name, GlossaryFile)
+	data, err := fs.ReadFile(src.FS, GlossaryFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, []Problem{{src.Name, name, 1, "read glossary: " + err.Error()}}
+	}
+	var g struct {
+		Term []struct {
+			Words []string `toml:"words"`
+		} `toml:"term"`
+	}
+	if _, err := toml.Decode(string(data), &g); err != nil {
+		return nil, []Problem{{src.Name, name, tomlLine(err), "glossary: " + tomlMessage(err)}}
+	}
+	var groups [][]string
+	var problems []Problem
+	for i, t := range g.Term {
+		if len(t.Words) < 2 {
+			problems = append(problems, Problem{src.Name, name, 1, fmt.Sprintf("glossary term %d lists fewer than two words", i+1)})
+			continue
+		}
+		groups = append(groups, t.Words)
+	}
+	return groups, problems
+}
+
+// file is one parsed Markdown file.
+type file struct {
+	name     string
+	front    []string // front matter lines; front[i] is file line i+2
+	id       string
+	talk     *Talk
+	conf     *Conference
+	problems []Problem
+}
+
+// line returns the file line on which front matter key is set, or 1.
+func (f *file) line(key string) int {
+	for i, l := range f.front {
+		l = strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(l, key); ok && strings.HasPrefix(strings.TrimSpace(rest), "=") {
+			return i + 2
+		}
+	}
+	return 1
+}
+
+func (f *file) problem(line int, format string, args ...any) {
+	f.problems = append(f.problems, Problem{File: f.name, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func parseFile(name string, data []byte) *file {
+	f := &file{name: name}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "+++" {
+		f.problem(1, "missing TOML front matter: the file must start with a +++ line")
+		return f
+	}
+	end := slices.IndexFunc(lines[1:], func(l string) bool { return strings.TrimSpace(l) == "+++" })
+	if end < 0 {
+		f.problem(1, "front matter is not closed by a +++ line")
+		return f
+	}
+	f.front = lines[1 : end+1]
+	body := lines[end+2:]
+	bodyLine := end + 3 // file line of body[0]
+
+	var kind struct {
+		Kind string `toml:"kind"`
+	}
+	front := strings.Join(f.front, "\n")
+	if _, err := toml.Decode(front, &kind); err != nil {
+		f.problem(tomlLine(err)+1, "front matter: %s", tomlMessage(err))
+		return f
+	}
+	switch kind.Kind {
+	case "", "talk":
+		f.parseTalk(front, body, bodyLine)
+	case "conference":
+		f.parseConference(front, body)
+	default:
+		f.problem(f.line("kind"), "unknown kind %q (want \"talk\" or \"conference\")", kind.Kind)
+	}
+	return f
+}
+
+// decode decodes the front matter into v and reports keys v does not know.
+func (f *file) decode(front string, v any) bool {
+	md, err := toml.Decode(front, v)
+	if err != nil {
+		f.problem(tomlLine(err)+1, "front matter: %s", tomlMessage(err))
+		return false
+	}
+	for _, k := range md.Undecoded() {
+		if k.String() == "kind" {
+			continue
+		}
+		f.problem(f.line(k[len(k)-1]), "unknown key %q", k.String())
+	}
+	return true
+}
+
+func (f *file) checkID(id string) {
+	switch {
+	case id == "":
+		f.problem(1, "missing required key \"id\"")
+	case !slugRE.MatchString(id):
+		f.problem(f.line("id"), "id %q is not a slug (lowercase letters, digits and single dashes)", id)
+	default:
+		f.id = id
+	}
+}
+
+func (f *file) parseTalk(front string, body []string, bodyLine int) {
+	var t Talk
+	if !f.decode(front, &t) {
+		return
+	}
+	t.File = f.name
+	f.checkID(t.ID)
+	for _, req := range []struct{ key, val string }{
+		{"conference", t.Conference}, {"title", t.Title},
+	} {
+		if strings.TrimSpace(req.val) == "" {
+			f.problem(1, "missing required key %q", req.key)
+		}
+	}
+	if len(t.Tags) == 0 {
+		f.problem(f.line("tags"), "tags must not be empty")
+	}
+	for _, tag := range t.Tags {
+		if strings.TrimSpace(tag) == "" {
+			f.problem(f.line("tags"), "empty tag")
+		}
+	}
+	for _, s := range t.Speakers {
+		if strings.TrimSpace(s.Name) == "" {
+			f.problem(f.line("name"), "speaker without a name")
+		}
+	}
+	for _, l := range t.Links {
+		if !strings.HasPrefix(l.URL, "https://") && !strings.HasPrefix(l.URL, "http://") {
+			f.problem(f.line("links"), "link %q is not an http(s) URL", l.URL)
+		}
+	}
+	t.Summary, t.Lessons = f.parseBody(body, bodyLine)
+	if len(t.Summary) == 0 {
+		f.problem(bodyLine, "summary is empty: add a \"## Summary\" section with bullet points")
+	}
+	f.talk = &t
+}
+
+// parseBody reads the "## Summary" and "## Lessons" bullet lists. A bullet
+// starts with "- " or "* "; indented lines continue it.
+func (f *file) parseBody(body []string, first int) (summary, lessons []string) {
+	var cur *[]string
+	for i, raw := range body {
+		n := first + i
+		l := strings.TrimSpace(raw)
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "#"):
+			switch strings.ToLower(strings.TrimSpace(strings.TrimLeft(l, "#"))) {
+			case "summary":
+				cur = &summary
+			case "lessons", "lessons learned":
+				cur = &lessons
+			default:
+				f.problem(n, "unknown section %q (want \"## Summary\" or \"## Lessons\")", l)
+				cur = nil
+			}
+		case strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "* "):
+			if cur == nil {
+				f.problem(n, "bullet outside a \"## Summary\" or \"## Lessons\" section")
+				continue
+			}
+			*cur = append(*cur, strings.TrimSpace(l[2:]))
+		case cur != nil && len(*cur) > 0 && raw != l:
+			(*cur)[len(*cur)-1] += " " + l
+		default:
+			f.problem(n, "text outside a bullet point")
+		}
+	}
+	return summary, lessons
+}
+
+func (f *file) parseConference(front string, body []string) {
+	var c Conference
+	if !f.decode(front, &c) {
+		return
+	}
+	c.File = f.name
+	f.checkID(c.ID)
+	if strings.TrimSpace(c.Name) == "" {
+		f.problem(1, "missing required key \"name\"")
+	}
+	if c.Year < 1990 || c.Year > 2100 {
+		f.problem(f.line("year"), "year %d is missing or implausible", c.Year)
+	}
+	for _, d := range []struct{ key, val string }{{"date", c.Date}, {"end_date", c.EndDate}} {
+		if d.val == "" {
+			continue
+		}
+		if t, err := time.Parse(time.DateOnly, d.val); err != nil {
+			f.problem(f.line(d.key), "%s %q is not a date (want YYYY-MM-DD)", d.key, d.val)
+		} else if c.Year != 0 && t.Year() != c.Year {
+			f.problem(f.line(d.key), "%s %q is not in year %d", d.key, d.val, c.Year)
+		}
+	}
+	if c.EndDate != "" && c.Date != "" && c.EndDate < c.Date {
+		f.problem(f.line("end_date"), "end_date %q is before date %q", c.EndDate, c.Date)
+	}
+	c.About = strings.TrimSpace(strings.Join(body, "\n"))
+	f.conf = &c
+}
+
+func tomlLine(err error) int {
+	var pe toml.ParseError
+	if errors.As(err, &pe) && pe.Position.Line > 0 {
+		return pe.Position.Line
+	}
+	return 1
+}
+
+func tomlMessage(err error) string {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	return err.Error()
+}

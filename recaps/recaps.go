@@ -1,0 +1,153 @@
+// Package recaps holds the talk corpus and parses it: Markdown files with TOML
+// front matter for talks and conferences, plus a bilingual glossary. The
+// corpus shipped with talkbot is embedded; users may add or override talks
+// from a directory of their own in the same format.
+//
+// The package does no I/O beyond reading the fs.FS values it is given.
+package recaps
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+)
+
+// embedded is the corpus shipped in the binary.
+//
+//go:embed conferences talks glossary.toml
+var embedded embed.FS
+
+// Embedded returns the corpus shipped in the binary as a Source.
+func Embedded() Source {
+	return Source{Name: "recaps", FS: embedded}
+}
+
+// Source is one tree of recap files. Name prefixes file names in problems
+// (a directory path for user corpora, "recaps" for the embedded one).
+type Source struct {
+	Name string
+	FS   fs.FS
+}
+
+// Speaker is a person who gave a talk. Handle and Team may be empty.
+type Speaker struct {
+	Name   string `toml:"name"`
+	Handle string `toml:"handle"`
+	Team   string `toml:"team"`
+}
+
+// Link is a titled URL.
+type Link struct {
+	Title string `toml:"title"`
+	URL   string `toml:"url"`
+}
+
+// Talk is one talk recap.
+type Talk struct {
+	ID         string    `toml:"id"`
+	Conference string    `toml:"conference"`
+	Track      string    `toml:"track"`
+	Order      int       `toml:"order"`
+	Title      string    `toml:"title"`
+	TitleEN    string    `toml:"title_en"`
+	Tags       []string  `toml:"tags"`
+	Links      []Link    `toml:"links"`
+	Speakers   []Speaker `toml:"speakers"`
+
+	// Summary and Lessons are the bullet points of the body's
+	// "## Summary" and "## Lessons" sections.
+	Summary []string `toml:"-"`
+	Lessons []string `toml:"-"`
+
+	// File is the source-qualified path the talk was read from.
+	File string `toml:"-"`
+}
+
+// SpeakerNames returns the speakers' names, with the handle in parentheses
+// when there is one: "임문규 (Johnny)".
+func (t *Talk) SpeakerNames() []string {
+	names := make([]string, 0, len(t.Speakers))
+	for _, s := range t.Speakers {
+		if s.Handle != "" {
+			names = append(names, fmt.Sprintf("%s (%s)", s.Name, s.Handle))
+		} else {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+// Conference is one event. Date and EndDate are YYYY-MM-DD or empty.
+type Conference struct {
+	ID      string   `toml:"id"`
+	Name    string   `toml:"name"`
+	NameKO  string   `toml:"name_ko"`
+	Aliases []string `toml:"aliases"`
+	Year    int      `toml:"year"`
+	Date    string   `toml:"date"`
+	EndDate string   `toml:"end_date"`
+	Venue   string   `toml:"venue"`
+	Link    string   `toml:"link"`
+
+	// About is the Markdown body: a short description of the event.
+	About string `toml:"-"`
+	File  string `toml:"-"`
+}
+
+// Corpus is a loaded, validated set of talks, conferences and glossary terms.
+// Talks are ordered by conference date (newest first), then schedule order.
+// A Corpus is read-only after Load and safe for concurrent use.
+type Corpus struct {
+	Talks       []Talk
+	Conferences []Conference
+	// Glossary lists groups of words that mean the same thing, such as
+	// {"sharding", "샤딩"}.
+	Glossary [][]string
+}
+
+// Conference returns the conference with the given id.
+func (c *Corpus) Conference(id string) (Conference, bool) {
+	i := slices.IndexFunc(c.Conferences, func(x Conference) bool { return x.ID == id })
+	if i < 0 {
+		return Conference{}, false
+	}
+	return c.Conferences[i], true
+}
+
+// Talk returns the talk with the given id.
+func (c *Corpus) Talk(id string) (Talk, bool) {
+	i := slices.IndexFunc(c.Talks, func(x Talk) bool { return x.ID == id })
+	if i < 0 {
+		return Talk{}, false
+	}
+	return c.Talks[i], true
+}
+
+// Problem is one defect found in a corpus file.
+type Problem struct {
+	Source string // the Source's Name
+	File   string // source-qualified path, e.g. "recaps/talks/x/y.md"
+	Line   int    // 1-based
+	Msg    string
+}
+
+// String formats the problem as "file:line: message".
+func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
+
+// Error is returned by Load when the corpus has problems.
+type Error struct{ Problems []Problem }
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "corpus has %d problem(s)", len(e.Problems))
+	for i, p := range e.Problems {
+		if i == 5 {
+			fmt.Fprintf(&b, "\n\t… and %d more (run talkbot lint)", len(e.Problems)-5)
+			break
+		}
+		b.WriteString("\n\t" + p.String())
+	}
+	return b.String()
+}
