@@ -50,6 +50,8 @@ type Options struct {
 	// NextDigest returns the digest's next run after a time, for
 	// "talk subscriptions"; nil hides the line.
 	NextDigest func(time.Time) time.Time
+	// Observer is told about every request; nil means none.
+	Observer Observer
 }
 
 // Bot answers requests. It is safe for concurrent use.
@@ -63,6 +65,7 @@ type Bot struct {
 	pageSize   int
 	store      Store
 	nextDigest func(time.Time) time.Time
+	observer   Observer
 
 	speakers map[string][]*recaps.Talk // folded name or handle → talks
 	confs    map[string]string         // folded alias → conference id
@@ -81,6 +84,7 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		pageSize:   cmp.Or(o.PageSize, DefaultPageSize),
 		store:      o.Store,
 		nextDigest: o.NextDigest,
+		observer:   o.Observer,
 		speakers:   map[string][]*recaps.Talk{},
 		confs:      map[string]string{},
 		years:      map[string][]string{},
@@ -131,7 +135,30 @@ func (b *Bot) Search(q string) []Hit { return b.index.Search(q) }
 // commands, unknown talks and queries without hits get an explanation.
 // Internal failures are logged and answered with a generic apology.
 func (b *Bot) Handle(ctx context.Context, r Request) Reply {
+	start := time.Now()
 	cmd := ParseCommand(r.Text)
+	rep := b.handle(ctx, r, cmd)
+	d := time.Since(start)
+	b.log.InfoContext(ctx, "request", "platform", r.Platform, "command", string(cmd.Verb), "outcome", string(rep.Outcome), "latency", d)
+	if b.observer != nil {
+		b.observer.Handled(r.Platform, cmd.Verb, rep.Outcome, d)
+	}
+	return rep
+}
+
+// Reject reports a refused inbound request to the observer and the log.
+// Adapters call it for bad signatures and malformed bodies.
+func (b *Bot) Reject(ctx context.Context, platform, reason string) {
+	b.log.WarnContext(ctx, "request rejected", "platform", platform, "reason", reason)
+	if b.observer != nil {
+		b.observer.Rejected(platform, reason)
+	}
+}
+
+// Logger returns the bot's logger, for adapters that log in its name.
+func (b *Bot) Logger() *slog.Logger { return b.log }
+
+func (b *Bot) handle(ctx context.Context, r Request, cmd Command) Reply {
 	page := max(r.Page, 1)
 	switch cmd.Verb {
 	case VerbHelp:

@@ -102,7 +102,8 @@ func (r Reply) Text() string {
 // encodeAction builds an Action.Value: kind code, page, and argument, cut to
 // fit MaxActionValue on a rune boundary.
 func encodeAction(kind ActionKind, page int, arg string) string {
-	v := string(kind[0]) + strconv.Itoa(page) + ":"
+	code := map[ActionKind]string{ActionNext: "n", ActionShow: "s", ActionShare: "x"}[kind]
+	v := code + strconv.Itoa(page) + ":"
 	for _, r := range arg {
 		if len(v)+len(string(r)) > MaxActionValue {
 			break

@@ -1,0 +1,188 @@
+// Package console renders talkbot replies as terminal text and runs an
+// interactive prompt that answers each line as the chat command would, like
+// hubot's shell and errbot's text mode.
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/talkbot/talkbot/bot"
+)
+
+// Hint says how a user at a terminal triggers an action, such as
+// "talkbot ask --page 2 sharding" or "next". Returning "" hides the action.
+type Hint func(a bot.Action) string
+
+// Render writes r as plain text. Actions are shown through hint; a nil hint
+// hides them.
+func Render(w io.Writer, r bot.Reply, hint Hint) error {
+	var b strings.Builder
+	if r.Title != "" {
+		b.WriteString(r.Title + "\n")
+		if r.TitleURL != "" {
+			b.WriteString(r.TitleURL + "\n")
+		}
+	}
+	if r.Intro != "" {
+		b.WriteString(r.Intro + "\n")
+	}
+	if len(r.Fields) > 0 {
+		b.WriteString("\n")
+		width := 0
+		for _, f := range r.Fields {
+			width = max(width, utf8.RuneCountInString(f.Name))
+		}
+		for _, f := range r.Fields {
+			pad := strings.Repeat(" ", width-utf8.RuneCountInString(f.Name))
+			lines := strings.Split(f.Value, "\n")
+			fmt.Fprintf(&b, "  %s:%s %s\n", f.Name, pad, lines[0])
+			for _, l := range lines[1:] {
+				fmt.Fprintf(&b, "  %s  %s\n", strings.Repeat(" ", width), l)
+			}
+		}
+	}
+	for _, s := range r.Sections {
+		b.WriteString("\n" + s.Heading + "\n")
+		if s.Text != "" {
+			b.WriteString("  " + s.Text + "\n")
+		}
+		for _, x := range s.Bullets {
+			b.WriteString("  • " + x + "\n")
+		}
+	}
+	if len(r.Links) > 0 {
+		b.WriteString("\nLinks\n")
+		for _, l := range r.Links {
+			if l.Title != l.URL {
+				fmt.Fprintf(&b, "  • %s: %s\n", l.Title, l.URL)
+			} else {
+				fmt.Fprintf(&b, "  • %s\n", l.URL)
+			}
+		}
+	}
+	if len(r.Items) > 0 {
+		b.WriteString("\n")
+		for _, it := range r.Items {
+			b.WriteString("  " + it.Text + "\n")
+			detail := it.Detail
+			if it.Action != nil && hint != nil {
+				if h := hint(*it.Action); h != "" {
+					detail = strings.TrimSpace(detail + "  → " + h)
+				}
+			}
+			if detail != "" {
+				b.WriteString("     " + detail + "\n")
+			}
+		}
+	}
+	if r.Footer != "" {
+		b.WriteString("\n" + r.Footer + "\n")
+	}
+	if hint != nil {
+		for _, a := range r.Actions {
+			if h := hint(a); h != "" {
+				fmt.Fprintf(&b, "%s: %s\n", a.Label, h)
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// CLIHint shows actions as talkbot command lines. Sharing has no meaning
+// at a terminal and is hidden.
+func CLIHint(a bot.Action) string {
+	p, ok := bot.ParseAction(a.Value)
+	if !ok {
+		return ""
+	}
+	switch p.Kind {
+	case bot.ActionNext:
+		text, page := p.Request()
+		if page > 1 {
+			return fmt.Sprintf("talkbot ask --page %d %s", page, text)
+		}
+		return "talkbot ask " + text
+	case bot.ActionShow:
+		return "talkbot ask show " + p.Arg
+	}
+	return ""
+}
+
+// replHint shows actions as what to type at the prompt.
+func replHint(a bot.Action) string {
+	p, ok := bot.ParseAction(a.Value)
+	if !ok {
+		return ""
+	}
+	switch p.Kind {
+	case bot.ActionNext:
+		if text, page := p.Request(); page == 1 {
+			return text
+		}
+		return "next"
+	case bot.ActionShow:
+		return "show " + p.Arg
+	}
+	return ""
+}
+
+// Prompt is printed before each line the REPL reads.
+const Prompt = "talk> "
+
+// REPL reads commands from in, one per line, and writes the bot's answers
+// to out, until in ends, the user types "quit" or "exit", or ctx is done.
+// "next" (or "more") runs the last answer's "Next results" action.
+func REPL(ctx context.Context, b *bot.Bot, in io.Reader, out io.Writer) error {
+	fmt.Fprintln(out, `talkbot console: ask about conference talks ("help" lists commands, "quit" leaves).`)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	var next *bot.ParsedAction
+	for {
+		fmt.Fprint(out, Prompt)
+		if !sc.Scan() {
+			fmt.Fprintln(out)
+			if err := sc.Err(); err != nil {
+				return fmt.Errorf("read console input: %w", err)
+			}
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil
+		}
+		line := strings.TrimSpace(sc.Text())
+		req := bot.Request{Platform: "console", Channel: "console", User: "console", Text: line}
+		switch strings.ToLower(line) {
+		case "":
+			continue
+		case "quit", "exit", `\q`:
+			return nil
+		case "next", "more":
+			if next == nil {
+				fmt.Fprintln(out, "There is nothing to page through: ask a question first.")
+				continue
+			}
+			req.Text, req.Page = next.Request()
+		}
+		rep := b.Handle(ctx, req)
+		next = nil
+		for _, a := range rep.Actions {
+			if p, ok := bot.ParseAction(a.Value); ok && p.Kind == bot.ActionNext {
+				next = &p
+			}
+		}
+		if err := Render(out, rep, replHint); err != nil {
+			if errors.Is(err, io.ErrClosedPipe) {
+				return nil
+			}
+			return fmt.Errorf("write console output: %w", err)
+		}
+		fmt.Fprintln(out)
+	}
+}

@@ -1,0 +1,51 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sender posts a reply to a channel on one platform: the digest's way out.
+// Implementations are safe for concurrent use and must suppress mentions.
+type Sender interface {
+	// Send posts r publicly in ch and returns the platform's message id.
+	// key identifies the post (one per week and channel); platforms that
+	// can make a post idempotent or findable use it (see Finder).
+	//
+	// Send returns an error wrapping ErrChannelGone when the channel is gone
+	// or the bot may not post there, a *RateLimitError on HTTP 429, and
+	// other errors for failures worth retrying.
+	Send(ctx context.Context, ch ChannelRef, r Reply, key string) (string, error)
+}
+
+// Finder is an optional Sender capability: it finds a message posted
+// earlier with the given key, so that a crash between a post and its ledger
+// entry does not post twice. found is false when no such message exists.
+type Finder interface {
+	Find(ctx context.Context, ch ChannelRef, key string) (messageID string, found bool, err error)
+}
+
+// ErrChannelGone means a channel cannot receive posts: it was deleted or
+// archived, or the bot was removed or lacks access. Retrying will not help.
+var ErrChannelGone = errors.New("channel is gone or forbidden")
+
+// RateLimitError is a platform's HTTP 429 answer.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("rate limited: retry after %s", e.RetryAfter)
+}
+
+// Observer receives what the core and the adapters see, for logs and
+// metrics. Implementations are safe for concurrent use.
+type Observer interface {
+	// Handled is called once per answered request.
+	Handled(platform string, verb Verb, outcome Outcome, latency time.Duration)
+	// Rejected is called for each refused inbound request (bad signature,
+	// stale timestamp, malformed body), with a short reason.
+	Rejected(platform, reason string)
+}
