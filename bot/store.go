@@ -54,6 +54,9 @@ type Delivery struct {
 	TalkID    string     `json:"talk"`
 	MessageID string     `json:"message,omitempty"`
 	At        time.Time  `json:"at"`
+	// Pending marks an entry written just before the post: the post may or
+	// may not have gone out.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Store persists subscriptions, the history of featured talks and the

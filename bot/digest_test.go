@@ -1,0 +1,338 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/recaps"
+)
+
+var seoul = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newDigestBot(t *testing.T, st bot.Store, c *clock) *bot.Bot {
+	t.Helper()
+	corpus, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul})
+}
+
+func subscribe(t *testing.T, b *bot.Bot, platform, channel string, topics ...string) {
+	t.Helper()
+	text := "subscribe"
+	for _, tp := range topics {
+		text += " " + tp
+	}
+	rep := b.Handle(context.Background(), bot.Request{Platform: platform, Channel: channel, User: "U1", Text: text, CanManage: true})
+	if rep.Outcome != bot.OutcomeOK {
+		t.Fatalf("subscribe %s: outcome %s: %s", channel, rep.Outcome, rep.Intro)
+	}
+}
+
+func TestWeekRotationNoRepeats(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 23, 10, 0, 0, 0, seoul)}
+	b := newDigestBot(t, bottest.NewStore(), c)
+	n := len(b.Corpus().Talks)
+	seen := map[string]int{}
+	for i := range n {
+		w := bot.WeekOf(c.t, seoul) + bot.Week(i)
+		talk, ok, err := b.WeekTalk(context.Background(), w.Start(seoul).Add(36*time.Hour), nil)
+		if err != nil || !ok {
+			t.Fatalf("week %v: ok=%v err=%v", w, ok, err)
+		}
+		// The same week asks again (another channel): the same talk.
+		again, _, _ := b.WeekTalk(context.Background(), w.Start(seoul).Add(100*time.Hour), nil)
+		if again.ID != talk.ID {
+			t.Errorf("week %v: got %s then %s, want the same talk", w, talk.ID, again.ID)
+		}
+		seen[talk.ID]++
+	}
+	if len(seen) != n {
+		t.Errorf("%d weeks featured %d distinct talks, want %d (no repeats): %v", n, len(seen), n, seen)
+	}
+}
+
+func TestWeekRotationTopics(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 23, 10, 0, 0, 0, seoul)}
+	b := newDigestBot(t, bottest.NewStore(), c)
+	want := map[string]bool{"woowacon-2023-kafka-eda": true, "deview-2019-11st-kafka-msa": true}
+	got := map[string]int{}
+	for i := range 4 {
+		w := bot.WeekOf(c.t, seoul) + bot.Week(i)
+		talk, ok, err := b.WeekTalk(context.Background(), w.Start(seoul), []string{"카프카"})
+		if err != nil || !ok {
+			t.Fatalf("week %d: ok=%v err=%v", i, ok, err)
+		}
+		if !want[talk.ID] {
+			t.Errorf("week %d: got %s, want a kafka talk", i, talk.ID)
+		}
+		got[talk.ID]++
+	}
+	for id := range want {
+		if got[id] != 2 {
+			t.Errorf("over 4 weeks %s featured %d times, want 2 (strict alternation): %v", id, got[id], got)
+		}
+	}
+}
+
+func TestStatelessWeekIsDeterministic(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 25, 10, 0, 0, 0, seoul)}
+	b := newDigestBot(t, nil, c)
+	a, _, _ := b.WeekTalk(context.Background(), c.t, nil)
+	b2, _, _ := b.WeekTalk(context.Background(), c.t.Add(48*time.Hour), nil)
+	if a.ID != b2.ID {
+		t.Errorf("same week: got %s and %s, want the same", a.ID, b2.ID)
+	}
+	seen := map[string]bool{}
+	n := len(b.Corpus().Talks)
+	start := bot.WeekOf(c.t, seoul)
+	start -= start % bot.Week(n) // the start of a rotation cycle
+	for i := range n {
+		tk, _, _ := b.WeekTalk(context.Background(), (start + bot.Week(i)).Start(seoul), nil)
+		seen[tk.ID] = true
+	}
+	if len(seen) != n {
+		t.Errorf("one cycle of %d weeks featured %d distinct talks, want %d", n, len(seen), n)
+	}
+}
+
+func TestSubscriptionCommands(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 24, 10, 0, 0, 0, seoul)}
+	st := bottest.NewStore()
+	sched, _ := cron.ParseStandard("CRON_TZ=Asia/Seoul 0 9 * * MON")
+	corpus, _ := recaps.Load(recaps.Embedded())
+	b := bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul, NextDigest: sched.Next})
+	ctx := context.Background()
+	req := func(text string, admin bool) bot.Reply {
+		return b.Handle(ctx, bot.Request{Platform: "slack", Channel: "C1", User: "U1", Text: text, CanManage: admin})
+	}
+	tests := []struct {
+		text    string
+		admin   bool
+		outcome bot.Outcome
+		subbed  bool
+	}{
+		{"subscriptions", false, bot.OutcomeOK, false},
+		{"subscribe", false, bot.OutcomeForbidden, false},
+		{"subscribe kafka", true, bot.OutcomeOK, true},
+		{"unsubscribe", false, bot.OutcomeForbidden, true},
+		{"subscribe nosuchtopicxyz", true, bot.OutcomeUsage, true},
+		{"unsubscribe", true, bot.OutcomeOK, false},
+		{"unsubscribe", true, bot.OutcomeUsage, false},
+	}
+	for _, tt := range tests {
+		rep := req(tt.text, tt.admin)
+		if rep.Outcome != tt.outcome {
+			t.Errorf("%q (admin=%v): got outcome %s, want %s (%s)", tt.text, tt.admin, rep.Outcome, tt.outcome, rep.Intro)
+		}
+		_, err := st.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "C1"})
+		if got := err == nil; got != tt.subbed {
+			t.Errorf("after %q: subscribed = %v, want %v", tt.text, got, tt.subbed)
+		}
+	}
+	req("subscribe kafka", true)
+	rep := req("subscriptions", false)
+	var fields string
+	for _, f := range rep.Fields {
+		fields += f.Name + "=" + f.Value + ";"
+	}
+	want := "Topics=kafka;Next delivery=Mon Nov 30 2026, 09:00 KST (Asia/Seoul);"
+	if fields != want {
+		t.Errorf("subscriptions fields: got %q, want %q", fields, want)
+	}
+}
+
+func TestDigestRunFailuresAndExactlyOnce(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)}
+	st := bottest.NewStore()
+	b := newDigestBot(t, st, c)
+	for i := range 6 {
+		subscribe(t, b, "slack", fmt.Sprintf("C%d", i))
+	}
+	subscribe(t, b, "discord", "D1", "kafka")
+	s := bottest.NewSender()
+	s.Fail = func(ch bot.ChannelRef, n int) error {
+		switch {
+		case ch.Channel == "C1":
+			return fmt.Errorf("post: channel_not_found: %w", bot.ErrChannelGone)
+		case ch.Channel == "C2" && n <= 2:
+			return &bot.RateLimitError{RetryAfter: time.Millisecond}
+		case ch.Channel == "C3" && n <= 2:
+			return bottest.ErrServer
+		case ch.Channel == "C4":
+			return bottest.ErrServer // always failing: left for the next run
+		}
+		return nil
+	}
+	d := b.NewDigest(bot.DigestOptions{
+		Senders: map[string]bot.Sender{"slack": s, "discord": s},
+		Workers: 3, Attempts: 3,
+		Backoff: func(int) time.Duration { return time.Millisecond },
+	})
+	w := bot.WeekOf(c.t, seoul)
+	r, err := d.Run(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bot.Report{Sent: 5, Paused: 1, Failed: 1}
+	if r != want {
+		t.Errorf("first run: got %+v, want %+v", r, want)
+	}
+	sub, _ := st.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "C1"})
+	if !sub.Paused {
+		t.Errorf("C1 subscription: got paused=false, want paused after channel_not_found")
+	}
+	// The second run skips what is done, leaves the paused channel alone,
+	// and retries the failed one.
+	s.Fail = nil
+	r, err = d.Run(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (bot.Report{Sent: 1, Skipped: 5}); r != want {
+		t.Errorf("second run: got %+v, want %+v", r, want)
+	}
+	counts := s.Counts()
+	for _, ch := range []string{"C0", "C2", "C3", "C4", "C5"} {
+		if n := counts[bot.ChannelRef{Platform: "slack", Channel: ch}]; n != 1 {
+			t.Errorf("%s got %d posts, want exactly 1", ch, n)
+		}
+	}
+	if n := counts[bot.ChannelRef{Platform: "slack", Channel: "C1"}]; n != 0 {
+		t.Errorf("gone channel C1 got %d posts, want 0", n)
+	}
+	// Unfiltered channels share the week's talk; the kafka channel gets a
+	// kafka talk.
+	first := s.Posts(bot.ChannelRef{Platform: "slack", Channel: "C0"})[0].Reply.Title
+	for _, ch := range []string{"C2", "C3", "C5"} {
+		if got := s.Posts(bot.ChannelRef{Platform: "slack", Channel: ch})[0].Reply.Title; got != first {
+			t.Errorf("%s got %q, want the week's talk %q", ch, got, first)
+		}
+	}
+	kafka := s.Posts(bot.ChannelRef{Platform: "discord", Channel: "D1"})[0].Reply.Footer
+	if !strings.Contains(kafka, "kafka") {
+		t.Errorf("D1 (topic kafka) got a talk tagged %q, want kafka", kafka)
+	}
+}
+
+func TestDigestInterruptedRunResumesExactlyOnce(t *testing.T) {
+	c := &clock{time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)}
+	st := bottest.NewStore()
+	b := newDigestBot(t, st, c)
+	const n = 40
+	for i := range n {
+		subscribe(t, b, "slack", fmt.Sprintf("C%02d", i))
+	}
+	s := bottest.NewSender()
+	ctx, cancel := context.WithCancel(context.Background())
+	posted := 0
+	s.After = func(bot.ChannelRef) {
+		posted++ // Workers: 1, so After runs on one goroutine at a time.
+		if posted == n/2 {
+			cancel() // the process is stopped halfway through the run
+		}
+	}
+	d := b.NewDigest(bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Workers: 1})
+	w := bot.WeekOf(c.t, seoul)
+	r, err := d.Run(ctx, w)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: got err %v, want context.Canceled", err)
+	}
+	if r.Sent < n/2 || r.Sent >= n {
+		t.Fatalf("interrupted run sent %d, want between %d and %d", r.Sent, n/2, n-1)
+	}
+	s.After = nil
+	r2, err := d.Run(context.Background(), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Sent+r2.Sent != n || r2.Skipped != r.Sent {
+		t.Errorf("runs sent %d + %d (skipped %d), want %d in all with the first run's skipped", r.Sent, r2.Sent, r2.Skipped, n)
+	}
+	for ch, k := range s.Counts() {
+		if k != 1 {
+			t.Errorf("%v got %d posts, want exactly 1", ch, k)
+		}
+	}
+	if got := len(s.Counts()); got != n {
+		t.Errorf("%d channels got posts, want %d", got, n)
+	}
+}
+
+func TestDigestCrashBetweenPostAndLedger(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)}
+	st := bottest.NewStore()
+	b := newDigestBot(t, st, c)
+	subscribe(t, b, "slack", "C1")
+	subscribe(t, b, "slack", "C2")
+	s := bottest.NewSender()
+	w := bot.WeekOf(c.t, seoul)
+	// Simulate the crash: C1's post went out and its ledger entry is still
+	// pending; C2 was marked pending but its post never left.
+	for _, ch := range []string{"C1", "C2"} {
+		ref := bot.ChannelRef{Platform: "slack", Channel: ch}
+		if err := st.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: ref, TalkID: "x", Pending: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Send(ctx, bot.ChannelRef{Platform: "slack", Channel: "C1"}, bot.Reply{}, bot.Key(w, bot.ChannelRef{Platform: "slack", Channel: "C1"})); err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.NewDigest(bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}}).Run(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (bot.Report{Sent: 1, Recovered: 1}); r != want {
+		t.Errorf("got %+v, want %+v", r, want)
+	}
+	for _, ch := range []string{"C1", "C2"} {
+		if n := len(s.Posts(bot.ChannelRef{Platform: "slack", Channel: ch})); n != 1 {
+			t.Errorf("%s has %d posts, want exactly 1", ch, n)
+		}
+	}
+}
+
+func TestDue(t *testing.T) {
+	sched, err := cron.ParseStandard("CRON_TZ=Asia/Seoul 0 9 * * MON")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newDigestBot(t, nil, &clock{})
+	tests := []struct {
+		now  time.Time
+		want bool
+	}{
+		{time.Date(2026, 11, 23, 8, 59, 0, 0, seoul), false}, // Monday before the run
+		{time.Date(2026, 11, 23, 9, 0, 0, 0, seoul), true},   // the run itself
+		{time.Date(2026, 11, 25, 14, 0, 0, 0, seoul), true},  // Wednesday: missed, catch up
+		{time.Date(2026, 11, 29, 23, 59, 0, 0, seoul), true}, // Sunday night, same week
+		{time.Date(2026, 11, 30, 0, 30, 0, 0, seoul), false}, // next Monday before 9
+	}
+	for _, tt := range tests {
+		if _, got := b.Due(sched, tt.now); got != tt.want {
+			t.Errorf("Due(%v) = %v, want %v", tt.now, got, tt.want)
+		}
+	}
+}
