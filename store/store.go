@@ -1,0 +1,345 @@
+// Package store is the bbolt implementation of bot.Store: subscriptions,
+// the history of featured talks and the digest's delivery ledger in one
+// file that a single talkbot process holds open.
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/talkbot/talkbot/bot"
+	"go.etcd.io/bbolt"
+)
+
+// Bucket names. Subscriptions are keyed "platform\x00channel"; featured
+// holds one nested bucket per topic scope ("scope:" + bot.Scope), keyed by
+// the week as a big-endian uint64; the ledger is keyed by the big-endian
+// week followed by "platform\x00channel", so one week's entries are
+// contiguous. Values are JSON.
+var (
+	bucketSubscriptions = []byte("subscriptions")
+	bucketFeatured      = []byte("featured")
+	bucketLedger        = []byte("ledger")
+	bucketMeta          = []byte("meta")
+
+	keySchema = []byte("schema")
+)
+
+// scopePrefix makes every scope, including the empty one, a valid bucket name.
+const scopePrefix = "scope:"
+
+// ErrLocked is returned, wrapped, by Open when another process (or another
+// DB in this process) holds the file's lock past Options.Timeout.
+var ErrLocked = errors.New("store is in use by another talkbot process")
+
+// ErrSchemaTooNew is returned, wrapped, by Open for a file written by a newer
+// talkbot whose schema this one does not know.
+var ErrSchemaTooNew = errors.New("store schema is newer than this talkbot supports")
+
+// Options configures Open. The zero value is the default.
+type Options struct {
+	// Timeout bounds the wait for the file lock. Zero or negative means one
+	// second.
+	Timeout time.Duration
+}
+
+// DB is a bot.Store over one bbolt file. It is safe for concurrent use;
+// bbolt serialises writers, and every method runs in one transaction that
+// is committed (and fsynced) before it returns.
+type DB struct {
+	bolt *bbolt.DB
+}
+
+var _ bot.Store = (*DB)(nil)
+
+// lockedError reports a lock wait that timed out. It is ErrLocked and wraps
+// bbolt.ErrTimeout.
+type lockedError struct {
+	path    string
+	timeout time.Duration
+}
+
+func (e *lockedError) Error() string {
+	return fmt.Sprintf("store %s is in use by another talkbot process (lock not acquired within %s)", e.path, e.timeout)
+}
+
+func (e *lockedError) Is(target error) bool { return target == ErrLocked }
+func (e *lockedError) Unwrap() error        { return bbolt.ErrTimeout }
+
+// Open opens or creates the store file at path (created with mode 0600;
+// an existing file keeps its mode), creates the buckets and migrates the
+// schema to the current version in one transaction. If another process holds
+// the file it gives up after o.Timeout with an error that is ErrLocked; a
+// file from a newer schema is refused with an error that is ErrSchemaTooNew.
+// The caller must Close the DB.
+func Open(path string, o Options) (*DB, error) {
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, &lockedError{path: path, timeout: timeout}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := b.Update(func(tx *bbolt.Tx) error { return migrate(tx, migrations()) }); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &DB{bolt: b}, nil
+}
+
+// Close releases the file and its lock. Transactions in flight finish first.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path returns the file's path as given to Open.
+func (db *DB) Path() string { return db.bolt.Path() }
+
+// Ping runs a read-only transaction and reports whether the store is open
+// and initialised. It is cheap enough for readiness probes.
+func (db *DB) Ping() error {
+	return db.bolt.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("ping store: meta bucket missing")
+		}
+		return nil
+	})
+}
+
+// Subscription returns the channel's subscription, or an error that is
+// bot.ErrNotFound.
+func (db *DB) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
+	var s bot.Subscription
+	key, err := channelKey(ch)
+	if err != nil {
+		return s, err
+	}
+	if err := ctx.Err(); err != nil {
+		return s, err
+	}
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketSubscriptions).Get(key)
+		if v == nil {
+			return fmt.Errorf("subscription of %s: %w", ch, bot.ErrNotFound)
+		}
+		return decode(v, &s) // decoding copies v out of the mmap
+	})
+	return s, err
+}
+
+// PutSubscription creates or replaces the subscription of s.ChannelRef.
+func (db *DB) PutSubscription(ctx context.Context, s bot.Subscription) error {
+	key, err := channelKey(s.ChannelRef)
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode subscription of %s: %w", s.ChannelRef, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSubscriptions).Put(key, v)
+	})
+}
+
+// DeleteSubscription removes the channel's subscription, or returns an error
+// that is bot.ErrNotFound. Its featured history and ledger entries stay.
+func (db *DB) DeleteSubscription(ctx context.Context, ch bot.ChannelRef) error {
+	key, err := channelKey(ch)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSubscriptions)
+		if b.Get(key) == nil {
+			return fmt.Errorf("subscription of %s: %w", ch, bot.ErrNotFound)
+		}
+		return b.Delete(key)
+	})
+}
+
+// Subscriptions lists every subscription, ordered by platform then channel.
+func (db *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var subs []bot.Subscription
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSubscriptions).ForEach(func(k, v []byte) error {
+			var s bot.Subscription
+			if err := decode(v, &s); err != nil {
+				return fmt.Errorf("subscription %q: %w", k, err)
+			}
+			subs = append(subs, s)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return subs, nil
+}
+
+// Featured returns the talks featured for scope, oldest week first; none
+// (and no error) for a scope never featured.
+func (db *DB) Featured(ctx context.Context, scope string) ([]bot.Feature, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var fs []bot.Feature
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketFeatured).Bucket(scopeKey(scope))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var f bot.Feature
+			if err := decode(v, &f); err != nil {
+				return fmt.Errorf("featured %q week %x: %w", scope, k, err)
+			}
+			fs = append(fs, f)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fs, nil
+}
+
+// Feature records talkID as scope's talk of week w unless one is already
+// recorded, and returns the recorded id: talkID on the first call for
+// (scope, w), the earlier id on every later one. The check and the write
+// are one transaction, so concurrent callers all get the same id.
+func (db *DB) Feature(ctx context.Context, scope string, w bot.Week, talkID string) (string, error) {
+	if talkID == "" {
+		return "", errors.New("feature talk: empty talk id")
+	}
+	key, err := weekKey(w)
+	if err != nil {
+		return "", err
+	}
+	v, err := json.Marshal(bot.Feature{Week: w, TalkID: talkID})
+	if err != nil {
+		return "", fmt.Errorf("encode feature: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	id := talkID
+	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.Bucket(bucketFeatured).CreateBucketIfNotExists(scopeKey(scope))
+		if err != nil {
+			return fmt.Errorf("featured scope %q: %w", scope, err)
+		}
+		if old := b.Get(key); old != nil {
+			var f bot.Feature
+			if err := decode(old, &f); err != nil {
+				return fmt.Errorf("featured %q week %s: %w", scope, w, err)
+			}
+			id = f.TalkID
+			return nil
+		}
+		return b.Put(key, v)
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// Delivered returns the ledger entry for (w, ch), or an error that is
+// bot.ErrNotFound.
+func (db *DB) Delivered(ctx context.Context, w bot.Week, ch bot.ChannelRef) (bot.Delivery, error) {
+	var d bot.Delivery
+	key, err := ledgerKey(w, ch)
+	if err != nil {
+		return d, err
+	}
+	if err := ctx.Err(); err != nil {
+		return d, err
+	}
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketLedger).Get(key)
+		if v == nil {
+			return fmt.Errorf("delivery of week %s to %s: %w", w, ch, bot.ErrNotFound)
+		}
+		return decode(v, &d)
+	})
+	return d, err
+}
+
+// MarkDelivered writes the ledger entry for (d.Week, d.Channel), replacing
+// any earlier one.
+func (db *DB) MarkDelivered(ctx context.Context, d bot.Delivery) error {
+	key, err := ledgerKey(d.Week, d.Channel)
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode delivery: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketLedger).Put(key, v)
+	})
+}
+
+// channelKey returns "platform\x00channel". The platform may not contain
+// NUL, so the key is unambiguous.
+func channelKey(ch bot.ChannelRef) ([]byte, error) {
+	if ch.Platform == "" || ch.Channel == "" {
+		return nil, fmt.Errorf("channel %q: platform and channel are required", ch)
+	}
+	if strings.ContainsRune(ch.Platform, 0) {
+		return nil, fmt.Errorf("channel %q: platform contains NUL", ch)
+	}
+	return []byte(ch.Platform + "\x00" + ch.Channel), nil
+}
+
+// weekKey returns w as a big-endian uint64, which sorts by week. Weeks
+// before week 0 (1970-01-05) are refused, since they would sort last.
+func weekKey(w bot.Week) ([]byte, error) {
+	if w < 0 {
+		return nil, fmt.Errorf("week %d: before 1970-01-05", int64(w))
+	}
+	return binary.BigEndian.AppendUint64(nil, uint64(w)), nil
+}
+
+// ledgerKey returns the big-endian week followed by the channel key.
+func ledgerKey(w bot.Week, ch bot.ChannelRef) ([]byte, error) {
+	wk, err := weekKey(w)
+	if err != nil {
+		return nil, err
+	}
+	ck, err := channelKey(ch)
+	if err != nil {
+		return nil, err
+	}
+	return append(wk, ck...), nil
+}
+
+func scopeKey(scope string) []byte { return []byte(scopePrefix + scope) }
+
+func decode(v []byte, x any) error {
+	if err := json.Unmarshal(v, x); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	return nil
+}

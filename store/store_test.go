@@ -1,0 +1,738 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot/bot"
+	"go.etcd.io/bbolt"
+)
+
+// mustOpen opens a store in a fresh temporary directory and closes it when
+// the test ends.
+func mustOpen(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := Open(filepath.Join(tb.TempDir(), "talkbot.db"), Options{})
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// rawUpdate opens path with bbolt directly, runs fn and closes the file.
+func rawUpdate(tb testing.TB, path string, fn func(tx *bbolt.Tx) error) {
+	tb.Helper()
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		tb.Fatalf("bbolt.Open: %v", err)
+	}
+	defer b.Close()
+	if err := b.Update(fn); err != nil {
+		tb.Fatalf("bbolt.Update: %v", err)
+	}
+}
+
+var (
+	slackGeneral = bot.ChannelRef{Platform: "slack", Team: "T1", Channel: "C1"}
+	discordTalks = bot.ChannelRef{Platform: "discord", Channel: "123"}
+	t0           = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+)
+
+func TestSubscriptionRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		sub  bot.Subscription
+	}{
+		{"all talks", bot.Subscription{ChannelRef: slackGeneral, By: "U1", Since: t0, Updated: t0}},
+		{"topics", bot.Subscription{ChannelRef: discordTalks, Topics: []string{"go", "샤딩"}, By: "42", Since: t0, Updated: t0.Add(time.Hour)}},
+		{"paused", bot.Subscription{ChannelRef: slackGeneral, Since: t0, Paused: true, Reason: "channel_not_found", Updated: t0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := mustOpen(t)
+			if err := db.PutSubscription(ctx, tt.sub); err != nil {
+				t.Fatalf("PutSubscription: %v", err)
+			}
+			got, err := db.Subscription(ctx, tt.sub.ChannelRef)
+			if err != nil {
+				t.Fatalf("Subscription: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.sub) {
+				t.Errorf("got %+v, want %+v", got, tt.sub)
+			}
+		})
+	}
+}
+
+func TestPutSubscriptionReplaces(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	first := bot.Subscription{ChannelRef: slackGeneral, Topics: []string{"go"}, Since: t0, Updated: t0}
+	second := bot.Subscription{ChannelRef: slackGeneral, Since: t0, Updated: t0.Add(time.Minute)}
+	for _, s := range []bot.Subscription{first, second} {
+		if err := db.PutSubscription(ctx, s); err != nil {
+			t.Fatalf("PutSubscription: %v", err)
+		}
+	}
+	got, err := db.Subscription(ctx, slackGeneral)
+	if err != nil {
+		t.Fatalf("Subscription: %v", err)
+	}
+	if !reflect.DeepEqual(got, second) {
+		t.Errorf("got %+v, want %+v", got, second)
+	}
+}
+
+func TestSubscriptionsListsAllInKeyOrder(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	if got, err := db.Subscriptions(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("empty store: got %v, %v, want none, nil", got, err)
+	}
+	subs := []bot.Subscription{
+		{ChannelRef: slackGeneral, Since: t0, Updated: t0},
+		{ChannelRef: discordTalks, Since: t0, Updated: t0},
+		{ChannelRef: bot.ChannelRef{Platform: "slack", Channel: "C0"}, Since: t0, Updated: t0},
+	}
+	for _, s := range subs {
+		if err := db.PutSubscription(ctx, s); err != nil {
+			t.Fatalf("PutSubscription: %v", err)
+		}
+	}
+	got, err := db.Subscriptions(ctx)
+	if err != nil {
+		t.Fatalf("Subscriptions: %v", err)
+	}
+	want := []bot.Subscription{subs[1], subs[2], subs[0]} // discord:123, slack:C0, slack:C1
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestDeleteSubscription(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: slackGeneral, Since: t0}); err != nil {
+		t.Fatalf("PutSubscription: %v", err)
+	}
+	if err := db.DeleteSubscription(ctx, slackGeneral); err != nil {
+		t.Fatalf("DeleteSubscription: %v", err)
+	}
+	if _, err := db.Subscription(ctx, slackGeneral); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Subscription after delete: got %v, want %v", err, bot.ErrNotFound)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	// A subscription on another channel, and a delivery of another week,
+	// must not answer for the ones asked about.
+	if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: discordTalks, Since: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkDelivered(ctx, bot.Delivery{Week: 7, Channel: slackGeneral, TalkID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"Subscription", func() error { _, err := db.Subscription(ctx, slackGeneral); return err }},
+		{"Subscription same channel other platform", func() error {
+			_, err := db.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: discordTalks.Channel})
+			return err
+		}},
+		{"DeleteSubscription", func() error { return db.DeleteSubscription(ctx, slackGeneral) }},
+		{"Delivered other week", func() error { _, err := db.Delivered(ctx, 8, slackGeneral); return err }},
+		{"Delivered other channel", func() error { _, err := db.Delivered(ctx, 7, discordTalks); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(); !errors.Is(err, bot.ErrNotFound) {
+				t.Errorf("got %v, want %v", err, bot.ErrNotFound)
+			}
+		})
+	}
+}
+
+func TestInvalidArguments(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"empty platform", func() error {
+			return db.PutSubscription(ctx, bot.Subscription{ChannelRef: bot.ChannelRef{Channel: "C1"}})
+		}},
+		{"empty channel", func() error { _, err := db.Subscription(ctx, bot.ChannelRef{Platform: "slack"}); return err }},
+		{"NUL in platform", func() error {
+			return db.DeleteSubscription(ctx, bot.ChannelRef{Platform: "sl\x00ack", Channel: "C1"})
+		}},
+		{"negative week", func() error { _, err := db.Feature(ctx, "", -1, "a"); return err }},
+		{"empty talk id", func() error { _, err := db.Feature(ctx, "", 1, ""); return err }},
+		{"ledger negative week", func() error {
+			return db.MarkDelivered(ctx, bot.Delivery{Week: -1, Channel: slackGeneral})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if err == nil || errors.Is(err, bot.ErrNotFound) {
+				t.Errorf("got %v, want an argument error", err)
+			}
+		})
+	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	db := mustOpen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: slackGeneral}); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want %v", err, context.Canceled)
+	}
+	if _, err := db.Subscription(context.Background(), slackGeneral); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("write went through despite a canceled context: got %v, want %v", err, bot.ErrNotFound)
+	}
+}
+
+func TestFeaturePutIfAbsent(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	steps := []struct {
+		scope string
+		week  bot.Week
+		talk  string
+		want  string
+	}{
+		{"", 100, "a", "a"},
+		{"", 100, "b", "a"}, // week taken: the first id stands
+		{"go", 100, "c", "c"},
+		{"go", 100, "a", "c"},
+		{"", 101, "b", "b"},
+	}
+	for _, s := range steps {
+		got, err := db.Feature(ctx, s.scope, s.week, s.talk)
+		if err != nil {
+			t.Fatalf("Feature(%q, %d, %q): %v", s.scope, s.week, s.talk, err)
+		}
+		if got != s.want {
+			t.Errorf("Feature(%q, %d, %q): got %v, want %v", s.scope, s.week, s.talk, got, s.want)
+		}
+	}
+}
+
+func TestFeaturedOldestFirst(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	// Recorded out of order, and across a byte boundary (255 → 256) where
+	// little-endian or decimal-string keys would sort wrongly.
+	weeks := []bot.Week{2900, 256, 3, 255, 1 << 40}
+	for _, w := range weeks {
+		if _, err := db.Feature(ctx, "go", w, fmt.Sprintf("t%d", w)); err != nil {
+			t.Fatalf("Feature: %v", err)
+		}
+	}
+	if _, err := db.Feature(ctx, "", 1, "other-scope"); err != nil {
+		t.Fatalf("Feature: %v", err)
+	}
+	got, err := db.Featured(ctx, "go")
+	if err != nil {
+		t.Fatalf("Featured: %v", err)
+	}
+	var want []bot.Feature
+	for _, w := range []bot.Week{3, 255, 256, 2900, 1 << 40} {
+		want = append(want, bot.Feature{Week: w, TalkID: fmt.Sprintf("t%d", w)})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+
+	got, err = db.Featured(ctx, "never")
+	if err != nil || len(got) != 0 {
+		t.Errorf("unknown scope: got %v, %v, want none, nil", got, err)
+	}
+}
+
+func TestLedgerPerWeekAndChannel(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	ds := []bot.Delivery{
+		{Week: 10, Channel: slackGeneral, TalkID: "a", MessageID: "1700000000.000100", At: t0},
+		{Week: 10, Channel: discordTalks, TalkID: "b", MessageID: "999", At: t0.Add(time.Second)},
+		{Week: 11, Channel: slackGeneral, TalkID: "c", At: t0.Add(7 * 24 * time.Hour)},
+	}
+	for _, d := range ds {
+		if err := db.MarkDelivered(ctx, d); err != nil {
+			t.Fatalf("MarkDelivered: %v", err)
+		}
+	}
+	for _, want := range ds {
+		t.Run(fmt.Sprintf("%d/%s", want.Week, want.Channel), func(t *testing.T) {
+			got, err := db.Delivered(ctx, want.Week, want.Channel)
+			if err != nil {
+				t.Fatalf("Delivered: %v", err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+
+	// A second write for the same (week, channel) replaces the entry.
+	again := ds[0]
+	again.MessageID = "1700000000.000200"
+	if err := db.MarkDelivered(ctx, again); err != nil {
+		t.Fatalf("MarkDelivered: %v", err)
+	}
+	if got, err := db.Delivered(ctx, again.Week, again.Channel); err != nil || got.MessageID != again.MessageID {
+		t.Errorf("after rewrite: got %+v, %v, want message %v", got, err, again.MessageID)
+	}
+}
+
+func TestPersistsAcrossReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := bot.Subscription{ChannelRef: slackGeneral, Since: t0, Updated: t0}
+	if err := db.PutSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Feature(ctx, "", 5, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkDelivered(ctx, bot.Delivery{Week: 5, Channel: slackGeneral, TalkID: "a", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer db.Close()
+	if got, err := db.Subscription(ctx, slackGeneral); err != nil || !reflect.DeepEqual(got, sub) {
+		t.Errorf("subscription: got %+v, %v, want %+v", got, err, sub)
+	}
+	if got, err := db.Feature(ctx, "", 5, "b"); err != nil || got != "a" {
+		t.Errorf("feature: got %v, %v, want a", got, err)
+	}
+	if _, err := db.Delivered(ctx, 5, slackGeneral); err != nil {
+		t.Errorf("delivered: got %v, want nil", err)
+	}
+}
+
+func TestFileMode(t *testing.T) {
+	db := mustOpen(t)
+	fi, err := os.Stat(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fi.Mode().Perm(), os.FileMode(0o600); got != want {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestSchemaVersionWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = b.View(func(tx *bbolt.Tx) error {
+		got, err := schemaVersion(tx)
+		if err != nil {
+			return err
+		}
+		if want := uint64(len(migrations())); got != want {
+			t.Errorf("schema version: got %v, want %v", got, want)
+		}
+		for _, name := range [][]byte{bucketSubscriptions, bucketFeatured, bucketLedger, bucketMeta} {
+			if tx.Bucket(name) == nil {
+				t.Errorf("bucket %s: got missing, want present", name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	newer := uint64(len(migrations()) + 1)
+	rawUpdate(t, path, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchema, binary.BigEndian.AppendUint64(nil, newer))
+	})
+
+	db, err = Open(path, Options{})
+	if err == nil {
+		db.Close()
+		t.Fatal("Open of a newer schema: got nil error, want one")
+	}
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Errorf("got %v, want %v", err, ErrSchemaTooNew)
+	}
+	if !strings.Contains(err.Error(), fmt.Sprintf("schema version %d", newer)) {
+		t.Errorf("error %q does not name the file's version %d", err, newer)
+	}
+	// The refusal released the lock: the file can be opened again at once.
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("lock not released after refusal: %v", err)
+	}
+	b.Close()
+}
+
+func TestMigrate(t *testing.T) {
+	var ran []string
+	step := func(name string) migration {
+		return func(tx *bbolt.Tx) error {
+			ran = append(ran, name)
+			_, err := tx.CreateBucketIfNotExists([]byte(name))
+			return err
+		}
+	}
+	ms := []migration{createBuckets, step("v2"), step("v3")}
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+
+	tests := []struct {
+		name    string
+		ms      []migration
+		wantRan []string
+		wantV   uint64
+	}{
+		{"fresh file to v1", ms[:1], nil, 1},
+		{"v1 to v3 runs both steps in order", ms, []string{"v2", "v3"}, 3},
+		{"current is a no-op", ms, nil, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ran = nil
+			var got uint64
+			rawUpdate(t, path, func(tx *bbolt.Tx) error {
+				if err := migrate(tx, tt.ms); err != nil {
+					return err
+				}
+				var err error
+				got, err = schemaVersion(tx)
+				return err
+			})
+			if got != tt.wantV {
+				t.Errorf("version: got %v, want %v", got, tt.wantV)
+			}
+			if !reflect.DeepEqual(ran, tt.wantRan) {
+				t.Errorf("ran: got %v, want %v", ran, tt.wantRan)
+			}
+		})
+	}
+}
+
+func TestMigrateFailureRollsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	boom := errors.New("boom")
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = b.Update(func(tx *bbolt.Tx) error {
+		return migrate(tx, []migration{createBuckets, func(*bbolt.Tx) error { return boom }})
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want %v", err, boom)
+	}
+	b.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketMeta) != nil {
+			t.Errorf("meta bucket: got present, want rolled back")
+		}
+		return nil
+	})
+}
+
+func TestSecondOpenFailsFast(t *testing.T) {
+	db := mustOpen(t)
+	const timeout = 100 * time.Millisecond
+
+	start := time.Now()
+	second, err := Open(db.Path(), Options{Timeout: timeout})
+	elapsed := time.Since(start)
+	if err == nil {
+		second.Close()
+		t.Fatal("second Open: got nil error, want ErrLocked")
+	}
+	if !errors.Is(err, ErrLocked) {
+		t.Errorf("got %v, want %v", err, ErrLocked)
+	}
+	if !errors.Is(err, bbolt.ErrTimeout) {
+		t.Errorf("got %v, want it to wrap %v", err, bbolt.ErrTimeout)
+	}
+	if elapsed > 5*timeout {
+		t.Errorf("elapsed: got %v, want at most %v", elapsed, 5*timeout)
+	}
+	want := fmt.Sprintf("store %s is in use by another talkbot process (lock not acquired within 100ms)", db.Path())
+	if err.Error() != want {
+		t.Errorf("message: got %q, want %q", err, want)
+	}
+	// The first DB is unaffected.
+	if err := db.Ping(); err != nil {
+		t.Errorf("Ping of the first DB: %v", err)
+	}
+}
+
+// TestSecondProcessFailsFast opens the file here and again in a child process
+// (this test binary, re-run as the helper below): the child must fail with the
+// lock message within the timeout rather than hang.
+func TestSecondProcessFailsFast(t *testing.T) {
+	db := mustOpen(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skipf("no test executable: %v", err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestHelperSecondProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TALKBOT_STORE_HELPER_PATH="+db.Path())
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	want := fmt.Sprintf("store %s is in use by another talkbot process (lock not acquired within 200ms)", db.Path())
+	if !strings.Contains(string(out), want) {
+		t.Errorf("helper output: got %q, want it to contain %q", out, want)
+	}
+	// Generous: this includes starting the child process.
+	if limit := 5 * time.Second; elapsed > limit {
+		t.Errorf("elapsed: got %v, want at most %v", elapsed, limit)
+	}
+}
+
+// TestHelperSecondProcess is the child of TestSecondProcessFailsFast; it does
+// nothing in a normal run.
+func TestHelperSecondProcess(t *testing.T) {
+	path := os.Getenv("TALKBOT_STORE_HELPER_PATH")
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	const timeout = 200 * time.Millisecond
+	start := time.Now()
+	db, err := Open(path, Options{Timeout: timeout})
+	if elapsed := time.Since(start); elapsed > 5*timeout {
+		t.Errorf("elapsed: got %v, want at most %v", elapsed, 5*timeout)
+	}
+	if err == nil {
+		db.Close()
+		t.Fatal("Open in a second process: got nil error, want ErrLocked")
+	}
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("got %v, want %v", err, ErrLocked)
+	}
+	fmt.Println(err)
+}
+
+func TestDefaultTimeoutMessage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the one-second default")
+	}
+	db := mustOpen(t)
+	_, err := Open(db.Path(), Options{})
+	if !errors.Is(err, ErrLocked) || !strings.HasSuffix(err.Error(), "(lock not acquired within 1s)") {
+		t.Errorf("got %v, want ErrLocked after 1s", err)
+	}
+}
+
+func TestPing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ping(); err != nil {
+		t.Errorf("open: got %v, want nil", err)
+	}
+	db.Close()
+	if err := db.Ping(); err == nil {
+		t.Errorf("closed: got nil, want an error")
+	}
+}
+
+func TestCheckHealthy(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	for _, s := range []bot.Subscription{
+		{ChannelRef: slackGeneral, Since: t0},
+		{ChannelRef: discordTalks, Since: t0, Paused: true, Reason: "unknown channel"},
+		{ChannelRef: bot.ChannelRef{Platform: "slack", Channel: "C9"}, Since: t0},
+	} {
+		if err := db.PutSubscription(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []struct {
+		scope string
+		w     bot.Week
+	}{{"", 1}, {"", 2}, {"go", 2}} {
+		if _, err := db.Feature(ctx, f.scope, f.w, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.MarkDelivered(ctx, bot.Delivery{Week: 2, Channel: slackGeneral, TalkID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	if err := db.Check(&out); err != nil {
+		t.Fatalf("Check: %v\n%s", err, &out)
+	}
+	want := fmt.Sprintf("subscriptions: 3 (paused: 1)\nfeatured weeks: 3\ndeliveries: 1\nschema: %d\n", len(migrations()))
+	if got := out.String(); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCheckEmpty(t *testing.T) {
+	db := mustOpen(t)
+	var out bytes.Buffer
+	if err := db.Check(&out); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	want := fmt.Sprintf("subscriptions: 0 (paused: 0)\nfeatured weeks: 0\ndeliveries: 0\nschema: %d\n", len(migrations()))
+	if got := out.String(); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCheckReportsUndecodableValue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	rawUpdate(t, path, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSubscriptions).Put([]byte("slack\x00C1"), []byte("{not json"))
+	})
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	var out bytes.Buffer
+	if err := db.Check(&out); err == nil {
+		t.Errorf("Check: got nil error, want one")
+	}
+	if !strings.Contains(out.String(), "problem: subscription \"slack\\x00C1\"") {
+		t.Errorf("output %q does not name the bad subscription", &out)
+	}
+	if !strings.Contains(out.String(), "subscriptions: 1 (paused: 0)") {
+		t.Errorf("output %q lacks the counts", &out)
+	}
+}
+
+// TestConcurrentWriters runs writers and readers on one DB; run it with
+// -race. Every writer must land, and all callers of Feature for one week
+// must agree on one id.
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	const workers, each = 8, 25
+
+	var wg sync.WaitGroup
+	ids := make([]string, workers)
+	errs := make(chan error, workers)
+	for i := range workers {
+		wg.Go(func() {
+			id, err := db.Feature(ctx, "", 42, fmt.Sprintf("talk-%d", i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids[i] = id
+			for j := range each {
+				ch := bot.ChannelRef{Platform: "slack", Channel: fmt.Sprintf("C%d-%d", i, j)}
+				if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: ch, Since: t0}); err != nil {
+					errs <- err
+					return
+				}
+				if err := db.MarkDelivered(ctx, bot.Delivery{Week: 42, Channel: ch, TalkID: id}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := db.Delivered(ctx, 42, ch); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := db.Subscriptions(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	for i, id := range ids {
+		if id != ids[0] {
+			t.Errorf("Feature caller %d: got %v, want %v", i, id, ids[0])
+		}
+	}
+	subs, err := db.Subscriptions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(subs), workers*each; got != want {
+		t.Errorf("subscriptions: got %v, want %v", got, want)
+	}
+	hist, err := db.Featured(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bot.Feature{{Week: 42, TalkID: ids[0]}}; !reflect.DeepEqual(hist, want) {
+		t.Errorf("featured: got %v, want %v", hist, want)
+	}
+	var out bytes.Buffer
+	if err := db.Check(&out); err != nil {
+		t.Errorf("Check after concurrent writes: %v\n%s", err, &out)
+	}
+}
