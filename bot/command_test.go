@@ -1,0 +1,77 @@
+package bot
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		text string
+		want Command
+	}{
+		{"", Command{Verb: VerbHelp}},
+		{"   ", Command{Verb: VerbHelp}},
+		{"help", Command{Verb: VerbHelp, Args: []string{}}},
+		{"HELP", Command{Verb: VerbHelp, Args: []string{}}},
+		{"sharding", Command{Verb: VerbSearch, Arg: "sharding", Args: []string{"sharding"}}},
+		{"  event   driven ", Command{Verb: VerbSearch, Arg: "event driven", Args: []string{"event", "driven"}}},
+		{"talk sharding", Command{Verb: VerbSearch, Arg: "sharding", Args: []string{"sharding"}}},
+		{"/talk 샤딩", Command{Verb: VerbSearch, Arg: "샤딩", Args: []string{"샤딩"}}},
+		{"speaker Johnny", Command{Verb: VerbSpeaker, Arg: "Johnny", Args: []string{"Johnny"}}},
+		{"speaker 임 문규", Command{Verb: VerbSpeaker, Arg: "임 문규", Args: []string{"임", "문규"}}},
+		{"speaker", Command{Verb: VerbSpeaker, Arg: "", Args: []string{}}},
+		{"show deview-2019-sre-fail-fast", Command{Verb: VerbShow, Arg: "deview-2019-sre-fail-fast", Args: []string{"deview-2019-sre-fail-fast"}}},
+		{"random", Command{Verb: VerbRandom, Args: []string{}}},
+		{"random forest", Command{Verb: VerbSearch, Arg: "random forest", Args: []string{"random", "forest"}}},
+		{"week", Command{Verb: VerbWeek, Args: []string{}}},
+		{"conferences", Command{Verb: VerbConferences, Args: []string{}}},
+		{"subscribe", Command{Verb: VerbSubscribe, Args: []string{}}},
+		{"subscribe kafka 샤딩", Command{Verb: VerbSubscribe, Arg: "kafka 샤딩", Args: []string{"kafka", "샤딩"}}},
+		{"unsubscribe", Command{Verb: VerbUnsubscribe, Args: []string{}}},
+		{"subscriptions", Command{Verb: VerbSubscriptions, Args: []string{}}},
+		{"<!channel>", Command{Verb: VerbSearch, Arg: "<!channel>", Args: []string{"<!channel>"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			if got := ParseCommand(tt.text); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseCommand(%q) = %#v, want %#v", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestActionRoundTrip(t *testing.T) {
+	long := ""
+	for range 60 {
+		long += "샤"
+	}
+	tests := []struct {
+		kind ActionKind
+		page int
+		arg  string
+	}{
+		{ActionNext, 2, "sharding"},
+		{ActionShow, 0, "daangn-2024-chat-sharding"},
+		{ActionShare, 1, "speaker 임문규"},
+		{ActionNext, 3, long},
+	}
+	for _, tt := range tests {
+		v := encodeAction(tt.kind, tt.page, tt.arg)
+		if len(v) > MaxActionValue {
+			t.Errorf("encodeAction(%s, %q) is %d bytes, want at most %d", tt.kind, tt.arg, len(v), MaxActionValue)
+		}
+		p, ok := ParseAction(v)
+		if !ok || p.Kind != tt.kind || p.Page != tt.page {
+			t.Errorf("ParseAction(%q) = %+v, %v; want kind %s page %d", v, p, ok, tt.kind, tt.page)
+		}
+		if len(tt.arg) <= 80 && p.Arg != tt.arg {
+			t.Errorf("ParseAction(%q).Arg = %q, want %q", v, p.Arg, tt.arg)
+		}
+	}
+	for _, bad := range []string{"", "x", "q1:abc", "n-1:abc", "nx:abc", "sharding"} {
+		if _, ok := ParseAction(bad); ok {
+			t.Errorf("ParseAction(%q) ok, want rejected", bad)
+		}
+	}
+}
