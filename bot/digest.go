@@ -353,5 +353,8 @@ func (b *Bot) Due(s Schedule, now time.Time) (Week, bool) {
 	return w, true
 }
 
+// Location returns the time zone of the digest and of week boundaries.
+func (b *Bot) Location() *time.Location { return b.loc }
+
 // Now returns the bot's clock reading.
 func (b *Bot) Now() time.Time { return b.now() }
