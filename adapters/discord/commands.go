@@ -1,0 +1,116 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Command names. /talk takes what Slack's /talk takes; the subscription
+// commands exist so that Discord's default member permissions can hide them
+// from members without Manage Channels. The core checks the permission
+// again, so "/talk query:subscribe" is guarded just as well.
+const (
+	cmdTalk        = "talk"
+	cmdSubscribe   = "talk-subscribe"
+	cmdUnsubscribe = "talk-unsubscribe"
+
+	optQuery  = "query"
+	optTopics = "topics"
+)
+
+// Commands returns the application commands the adapter registers, in the
+// form Discord's bulk overwrite takes. The README's curl example registers
+// the same set for HTTP-only deployments without a bot token.
+func Commands() []*discordgo.ApplicationCommand {
+	manage := int64(discordgo.PermissionManageChannels)
+	everywhere := &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
+	guildOnly := &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild}
+	install := &[]discordgo.ApplicationIntegrationType{discordgo.ApplicationIntegrationGuildInstall}
+	return []*discordgo.ApplicationCommand{
+		{
+			Type:                     discordgo.ChatApplicationCommand,
+			Name:                     cmdTalk,
+			Description:              "Search conference talk recaps (DEVIEW, WOOWACON, Daangn)",
+			DescriptionLocalizations: &map[discordgo.Locale]string{discordgo.Korean: "컨퍼런스 발표 요약 검색 (DEVIEW, 우아콘, 당근)"},
+			Contexts:                 everywhere,
+			IntegrationTypes:         install,
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type:                     discordgo.ApplicationCommandOptionString,
+				Name:                     optQuery,
+				Description:              "A topic, or: speaker <name>, show <id>, random, week, conferences, help",
+				DescriptionLocalizations: map[discordgo.Locale]string{discordgo.Korean: "주제, 또는 speaker <이름>, show <id>, random, week, help"},
+				Required:                 true,
+				Autocomplete:             true,
+				MaxLength:                200,
+			}},
+		},
+		{
+			Type:                     discordgo.ChatApplicationCommand,
+			Name:                     cmdSubscribe,
+			Description:              "Post the talk of the week in this channel",
+			DefaultMemberPermissions: &manage,
+			Contexts:                 guildOnly,
+			IntegrationTypes:         install,
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type:        discordgo.ApplicationCommandOptionString,
+				Name:        optTopics,
+				Description: "Only talks on these topics, separated by spaces (e.g. kafka redis)",
+				MaxLength:   200,
+			}},
+		},
+		{
+			Type:                     discordgo.ChatApplicationCommand,
+			Name:                     cmdUnsubscribe,
+			Description:              "Stop posting the talk of the week in this channel",
+			DefaultMemberPermissions: &manage,
+			Contexts:                 guildOnly,
+			IntegrationTypes:         install,
+		},
+	}
+}
+
+// commandText turns an application command into core command text. It
+// returns false for commands the adapter does not know.
+func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
+	str := func(name string) string {
+		if o := d.GetOption(name); o != nil && o.Type == discordgo.ApplicationCommandOptionString {
+			return o.StringValue()
+		}
+		return ""
+	}
+	switch d.Name {
+	case cmdTalk:
+		return str(optQuery), true
+	case cmdSubscribe:
+		return strings.TrimSpace("subscribe " + str(optTopics)), true
+	case cmdUnsubscribe:
+		return "unsubscribe", true
+	}
+	return "", false
+}
+
+// register bulk-overwrites the application's commands, in the guild when
+// Config.GuildID is set, else globally. Overwriting is idempotent: the same
+// set registered twice is one set.
+func (a *Adapter) register(ctx context.Context) error {
+	endpoint := discordgo.EndpointApplicationGlobalCommands(a.cfg.AppID)
+	where := "globally"
+	if a.cfg.GuildID != "" {
+		endpoint = discordgo.EndpointApplicationGuildCommands(a.cfg.AppID, a.cfg.GuildID)
+		where = "in guild " + a.cfg.GuildID
+	}
+	body, err := a.s.RequestWithBucketID("PUT", endpoint, Commands(), endpoint, callOpts(ctx)...)
+	if err != nil {
+		return fmt.Errorf("register discord commands %s: %w", where, err)
+	}
+	var got []*discordgo.ApplicationCommand
+	if err := json.Unmarshal(body, &got); err != nil {
+		return fmt.Errorf("register discord commands %s: decode answer: %w", where, err)
+	}
+	a.log.InfoContext(ctx, "discord commands registered", "where", where, "count", len(got))
+	return nil
+}

@@ -1,0 +1,319 @@
+// Package discord connects talkbot to Discord: the /talk application command
+// with autocomplete, its buttons and direct messages, over the gateway (a bot
+// token) or the HTTP interactions endpoint (the application's public key),
+// and the digest's channel posts. discordgo is used behind the unexported
+// session interface; every message the adapter sends suppresses mentions.
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/talkbot/talkbot/bot"
+)
+
+// DefaultAPIURL is Discord's REST API base, used when Config.APIURL is empty.
+const DefaultAPIURL = "https://discord.com/api/v10/"
+
+// platform is the Request.Platform and ChannelRef.Platform of Discord.
+const platform = "discord"
+
+// Config configures the adapter. Discord is enabled when BotToken or
+// PublicKey is set (see Enabled).
+type Config struct {
+	BotToken  string // gateway, command registration, posts
+	Gateway   bool   // connect to the gateway when BotToken is set (the config default is true)
+	PublicKey string // hex Ed25519 public key, for the HTTP interactions endpoint
+	AppID     string
+	GuildID   string // register commands in one guild instead of globally
+	APIURL    string // override of https://discord.com/api/v10/ (tests, proxies)
+}
+
+// Enabled reports whether the config asks for Discord at all.
+func (c Config) Enabled() bool { return c.BotToken != "" || c.PublicKey != "" }
+
+// Validate reports every problem in c, each naming its key as written in
+// the config file. A bot token needs an app id (to register commands); a
+// public key alone serves the HTTP interactions endpoint and needs nothing
+// else, since every interaction carries its application id.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !c.Enabled() {
+		bad("discord.bot_token (env TALKBOT_DISCORD_BOT_TOKEN) or discord.public_key (env TALKBOT_DISCORD_PUBLIC_KEY) is required")
+	}
+	if c.PublicKey != "" {
+		if k, err := hex.DecodeString(c.PublicKey); err != nil || len(k) != ed25519.PublicKeySize {
+			bad("discord.public_key must be 64 hex characters (env TALKBOT_DISCORD_PUBLIC_KEY)")
+		}
+	}
+	if strings.ContainsAny(strings.TrimPrefix(c.BotToken, "Bot "), " \t\r\n") {
+		bad("discord.bot_token must not contain spaces (env TALKBOT_DISCORD_BOT_TOKEN)")
+	}
+	if c.BotToken != "" && c.AppID == "" {
+		bad("discord.app_id is required to register commands")
+	}
+	if c.AppID != "" && !isSnowflake(c.AppID) {
+		bad("discord.app_id must be a numeric application id")
+	}
+	if c.GuildID != "" {
+		if c.BotToken == "" {
+			bad("discord.guild_id needs discord.bot_token: commands are registered with the bot token")
+		}
+		if !isSnowflake(c.GuildID) {
+			bad("discord.guild_id must be a numeric server id")
+		}
+	}
+	if c.APIURL != "" {
+		if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("discord.api_url must be an absolute http(s) URL")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isSnowflake(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// session is the part of *discordgo.Session the adapter uses. Every REST call
+// goes through RequestWithBucketID with the adapter's own payloads, so that
+// each carries a context and allowed_mentions.
+type session interface {
+	RequestWithBucketID(method, urlStr string, data any, bucketID string, options ...discordgo.RequestOption) ([]byte, error)
+	AddHandler(handler any) func()
+	Open() error
+	Close() error
+}
+
+// Adapter answers Discord interactions and DMs with a bot.Bot and posts the
+// digest. It is safe for concurrent use; Run must not be called concurrently
+// with itself.
+type Adapter struct {
+	cfg  Config
+	b    *bot.Bot
+	log  *slog.Logger
+	s    session
+	pub  ed25519.PublicKey // nil without a public key
+	now  func() time.Time
+	self atomic.Pointer[string] // the bot's user id, once known
+
+	// deferAfter is how long an answer may take before the interaction is
+	// deferred (type 5 or 6) and the reply sent by editing @original.
+	deferAfter time.Duration
+
+	ready atomic.Bool
+
+	mu   sync.Mutex
+	work *work // in-flight interaction work; replaced when Run returns
+}
+
+// work tracks goroutines that outlive an HTTP request or gateway event,
+// so that Run can cancel and wait for them.
+type work struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newWork() *work {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &work{ctx: ctx, cancel: cancel}
+}
+
+// workTimeout bounds one interaction's work, well inside the 15 minutes an
+// interaction token stays valid.
+const workTimeout = time.Minute
+
+var (
+	_ bot.Sender = (*Adapter)(nil)
+	_ bot.Finder = (*Adapter)(nil)
+)
+
+// New validates cfg and returns an adapter over a discordgo session whose
+// REST calls go to cfg.APIURL (default DefaultAPIURL). It does not connect:
+// Run does.
+func New(cfg Config, b *bot.Bot) (*Adapter, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s, err := newSession(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newAdapter(cfg, b, s)
+}
+
+func newSession(cfg Config) (*discordgo.Session, error) {
+	token := cfg.BotToken
+	if token != "" && !strings.HasPrefix(token, "Bot ") {
+		token = "Bot " + token
+	}
+	s, err := discordgo.New(token)
+	if err != nil {
+		return nil, fmt.Errorf("create discord session: %w", err)
+	}
+	base := cfg.APIURL
+	if base == "" {
+		base = DefaultAPIURL
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	s.Client = &http.Client{
+		Timeout:   20 * time.Second,
+		Transport: &rebase{from: discordgo.EndpointAPI, to: base, next: http.DefaultTransport},
+	}
+	// A 429 is returned, not slept on: discordgo's retry sleeps without a
+	// context and without bound.
+	s.ShouldRetryOnRateLimit = false
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
+	s.StateEnabled = false
+	return s, nil
+}
+
+func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
+	a := &Adapter{
+		cfg:        cfg,
+		b:          b,
+		log:        b.Logger().With("platform", platform),
+		s:          s,
+		now:        time.Now,
+		deferAfter: 2 * time.Second,
+		work:       newWork(),
+	}
+	if cfg.PublicKey != "" {
+		k, err := hex.DecodeString(cfg.PublicKey)
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			return nil, errors.New("discord.public_key must be 64 hex characters (env TALKBOT_DISCORD_PUBLIC_KEY)")
+		}
+		a.pub = ed25519.PublicKey(k)
+	}
+	// Without a token there is nothing to connect: the HTTP endpoint
+	// answers as soon as it is mounted.
+	a.ready.Store(cfg.BotToken == "")
+	return a, nil
+}
+
+// rebase sends requests for discordgo's built-in API base to another base
+// URL: Discord's v10 API by default, or a proxy or test server. It leaves
+// discordgo's package variables alone.
+type rebase struct {
+	from, to string
+	next     http.RoundTripper
+}
+
+func (t *rebase) RoundTrip(r *http.Request) (*http.Response, error) {
+	u := r.URL.String()
+	if !strings.HasPrefix(u, t.from) {
+		return t.next.RoundTrip(r)
+	}
+	nu, err := url.Parse(t.to + strings.TrimPrefix(u, t.from))
+	if err != nil {
+		return nil, fmt.Errorf("rebase %s: %w", r.URL.Path, err)
+	}
+	r = r.Clone(r.Context())
+	r.URL = nu
+	r.Host = nu.Host
+	return t.next.RoundTrip(r)
+}
+
+// Ready reports whether the adapter is answering: at once without a bot
+// token; with one, once the commands are registered and, with the gateway,
+// while the gateway session is up.
+func (a *Adapter) Ready() bool { return a.ready.Load() }
+
+// Run registers the commands (with a bot token), connects to the gateway
+// (when Config.Gateway is set) and answers interactions and DMs until ctx
+// is done; then it closes the gateway, cancels and waits for interaction
+// work in flight, and returns nil. Without a bot token it only waits for
+// ctx, while Handler serves. It returns an error when registration or the
+// gateway connection fails.
+func (a *Adapter) Run(ctx context.Context) error {
+	defer a.drain()
+	if a.cfg.BotToken == "" {
+		<-ctx.Done()
+		return nil
+	}
+	if err := a.register(ctx); err != nil {
+		return err
+	}
+	if !a.cfg.Gateway {
+		a.ready.Store(true)
+		<-ctx.Done()
+		a.ready.Store(false)
+		return nil
+	}
+	for _, h := range []any{
+		func(_ *discordgo.Session, e *discordgo.Ready) {
+			if e.User != nil {
+				id := e.User.ID
+				a.self.Store(&id)
+			}
+			a.ready.Store(true)
+			a.log.Info("discord gateway ready")
+		},
+		func(_ *discordgo.Session, _ *discordgo.Resumed) { a.ready.Store(true) },
+		func(_ *discordgo.Session, _ *discordgo.Disconnect) { a.ready.Store(false) },
+		a.onInteraction,
+		a.onMessage,
+	} {
+		defer a.s.AddHandler(h)()
+	}
+	if err := a.s.Open(); err != nil {
+		return fmt.Errorf("open discord gateway: %w", err)
+	}
+	<-ctx.Done()
+	a.ready.Store(false)
+	if err := a.s.Close(); err != nil {
+		return fmt.Errorf("close discord gateway: %w", err)
+	}
+	return nil
+}
+
+// begin starts a unit of interaction work. Its context ends after
+// workTimeout or when Run returns; done must be called when the work ends.
+func (a *Adapter) begin() (ctx context.Context, done func()) {
+	a.mu.Lock()
+	w := a.work
+	w.wg.Add(1)
+	a.mu.Unlock()
+	ctx, cancel := context.WithTimeout(w.ctx, workTimeout)
+	return ctx, func() { cancel(); w.wg.Done() }
+}
+
+// drain cancels the work in flight and waits for it; later work starts a
+// new generation, so Run may be called again.
+func (a *Adapter) drain() {
+	a.mu.Lock()
+	w := a.work
+	a.work = newWork()
+	a.mu.Unlock()
+	w.cancel()
+	w.wg.Wait()
+}
+
+// request options for every REST call: bound to ctx, and a 429 is an error.
+func callOpts(ctx context.Context) []discordgo.RequestOption {
+	return []discordgo.RequestOption{discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false)}
+}

@@ -1,0 +1,298 @@
+package discord
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/talkbot/talkbot/bot"
+)
+
+// Discord's size limits. Lengths are counted in UTF-16 code units, which is
+// never less than Discord's own count, so a cut text always fits.
+const (
+	maxTitle       = 256
+	maxDescription = 4096
+	maxFields      = 25
+	maxFieldName   = 256
+	maxFieldValue  = 1024
+	maxFooter      = 2048
+	maxEmbedTotal  = 6000 // all embeds of one message together
+	maxContent     = 2000
+	maxButtonLabel = 80
+	maxCustomID    = 100
+	maxButtons     = 5 // per action row
+	maxRows        = 5
+	maxChoice      = 100 // autocomplete choice name and value
+	maxChoices     = 25
+)
+
+// embedColor is the accent bar of every talkbot embed.
+const embedColor = 0x2F80ED
+
+// message is a message as Discord's create, edit and interaction-response
+// endpoints take it. AllowedMentions is always set with an empty parse list,
+// so nothing in the message pings anyone.
+type message struct {
+	Content         string                            `json:"content"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	Components      []discordgo.MessageComponent      `json:"components"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
+	Nonce           string                            `json:"nonce,omitempty"`
+	EnforceNonce    bool                              `json:"enforce_nonce,omitempty"`
+}
+
+// noMentions returns allowed_mentions that allow none: {"parse": []}.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// renderOpts says how a reply is shown.
+type renderOpts struct {
+	public  bool   // posted for the channel: no "Share" button
+	content string // plain text above the embed, e.g. "Shared by <@id>"
+	marker  string // appended to the footer, for Find
+}
+
+// render turns a reply into a message within Discord's limits.
+func render(r bot.Reply, o renderOpts) message {
+	return message{
+		Content:         cut(o.content, maxContent),
+		Embeds:          []*discordgo.MessageEmbed{embed(r, o.marker)},
+		Components:      buttons(r, o.public),
+		AllowedMentions: noMentions(),
+	}
+}
+
+type field struct {
+	name, value string
+	inline      bool
+}
+
+// embed renders a reply as one embed: the title, the intro and sections in
+// the description, fields, items and links as fields, and the footer. Every
+// string is plain text and is escaped; when the whole would pass 6,000
+// characters, fields are dropped from the end and the description is cut.
+func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
+	e := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Color: embedColor}
+	e.Title = cut(escape(r.Title), maxTitle)
+	if e.Title != "" {
+		e.URL = safeURL(r.TitleURL)
+	}
+
+	var parts []string
+	if r.Intro != "" {
+		parts = append(parts, escape(r.Intro))
+	}
+	for _, s := range r.Sections {
+		var lines []string
+		if s.Heading != "" {
+			lines = append(lines, "**"+escape(s.Heading)+"**")
+		}
+		if s.Text != "" {
+			lines = append(lines, escape(s.Text))
+		}
+		for _, x := range s.Bullets {
+			lines = append(lines, "• "+escape(x))
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	desc := strings.Join(parts, "\n\n")
+
+	var fs []field
+	for _, f := range r.Fields {
+		v := escape(f.Value)
+		fs = append(fs, field{escape(f.Name), v, length(v) <= 40 && !strings.Contains(v, "\n")})
+	}
+	for _, it := range r.Items {
+		fs = append(fs, field{escape(it.Text), escape(it.Detail), false})
+	}
+	if len(r.Links) > 0 {
+		var ls []string
+		for _, l := range r.Links {
+			if u := safeURL(l.URL); u != "" {
+				ls = append(ls, "["+escape(l.Title)+"]("+u+")")
+			}
+		}
+		if len(ls) > 0 {
+			fs = append(fs, field{"Links", strings.Join(ls, "\n"), false})
+		}
+	}
+	if len(fs) > maxFields {
+		more := len(fs) - (maxFields - 1)
+		fs = append(fs[:maxFields-1], field{"…", fmt.Sprintf("and %d more", more), false})
+	}
+	for _, f := range fs {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+			Name:   nonEmpty(cut(f.name, maxFieldName)),
+			Value:  nonEmpty(cutLines(f.value, maxFieldValue)),
+			Inline: f.inline,
+		})
+	}
+
+	// Footers show no Markdown, so the footer is not escaped. The marker
+	// is kept whole.
+	footer := r.Footer
+	if marker != "" {
+		footer = strings.TrimSpace(cut(footer, maxFooter-length(marker)-3) + " · " + marker)
+		footer = strings.TrimPrefix(footer, "· ")
+	}
+	if footer = cut(footer, maxFooter); footer != "" {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
+	}
+
+	fixed := length(e.Title) + length(footer)
+	for _, f := range e.Fields {
+		fixed += length(f.Name) + length(f.Value)
+	}
+	reserve := min(length(desc), maxDescription/4) // keep some of the recap
+	for fixed > maxEmbedTotal-reserve && len(e.Fields) > 0 {
+		last := e.Fields[len(e.Fields)-1]
+		fixed -= length(last.Name) + length(last.Value)
+		e.Fields = e.Fields[:len(e.Fields)-1]
+	}
+	e.Description = cutLines(desc, min(maxDescription, maxEmbedTotal-fixed))
+	return e
+}
+
+// buttons renders the reply's actions as a first row and the items' actions
+// in the rows after it: at most five rows of five buttons. Duplicate
+// custom ids, which Discord refuses, are dropped, and so are "Share"
+// buttons on a message that is already public.
+func buttons(r bot.Reply, public bool) []discordgo.MessageComponent {
+	seen := map[string]bool{}
+	button := func(a bot.Action, label string) (discordgo.Button, bool) {
+		if a.Value == "" || len(a.Value) > maxCustomID || seen[a.Value] || public && a.Kind == bot.ActionShare {
+			return discordgo.Button{}, false
+		}
+		seen[a.Value] = true
+		style := discordgo.SecondaryButton
+		if a.Kind == bot.ActionShare {
+			style = discordgo.PrimaryButton
+		}
+		return discordgo.Button{Label: cut(label, maxButtonLabel), Style: style, CustomID: a.Value}, true
+	}
+	var groups [][]discordgo.Button
+	var top, items []discordgo.Button
+	for _, a := range r.Actions {
+		if b, ok := button(a, a.Label); ok {
+			top = append(top, b)
+		}
+	}
+	for _, it := range r.Items {
+		if it.Action == nil {
+			continue
+		}
+		label := it.Action.Label
+		if it.Text != "" {
+			label = it.Text
+		}
+		if b, ok := button(*it.Action, label); ok {
+			items = append(items, b)
+		}
+	}
+	groups = append(groups, top, items)
+	rows := []discordgo.MessageComponent{}
+	for _, g := range groups {
+		for len(g) > 0 && len(rows) < maxRows {
+			n := min(len(g), maxButtons)
+			row := discordgo.ActionsRow{}
+			for _, b := range g[:n] {
+				row.Components = append(row.Components, b)
+			}
+			rows = append(rows, row)
+			g = g[n:]
+		}
+	}
+	return rows
+}
+
+// markdown is every character Discord's Markdown gives a meaning to in
+// message and embed text. Escaping them keeps plain text plain: a query
+// such as "[click](https://evil)" quoted in a reply cannot become a link.
+// Mentions are left as they are: allowed_mentions keeps them silent.
+var markdown = strings.NewReplacer(
+	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`,
+	`[`, `\[`, `]`, `\]`, `>`, `\>`, `#`, `\#`,
+)
+
+func escape(s string) string { return markdown.Replace(s) }
+
+// safeURL returns u if it is an absolute http(s) URL, with the characters
+// that would end a Markdown link target encoded; otherwise "".
+func safeURL(u string) string {
+	p, err := url.Parse(strings.TrimSpace(u))
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(p.String())
+}
+
+// nonEmpty returns s, or a zero-width space where Discord requires text.
+func nonEmpty(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "\u200b"
+	}
+	return s
+}
+
+// length counts s in UTF-16 code units.
+func length(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
+}
+
+// cut returns s when it fits in n characters, else its longest prefix that
+// fits with a trailing "…", cut on a rune boundary. A dangling escape
+// backslash is dropped with the rest.
+func cut(s string, n int) string {
+	if length(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	used := 0
+	for i, r := range s {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if used+w > n-1 {
+			return trimEscape(strings.TrimRight(s[:i], " \n")) + "…"
+		}
+		used += w
+	}
+	return s
+}
+
+// cutLines is cut that prefers to end at a line break in the second half of
+// the kept text, so that a bullet or a link is not broken midway.
+func cutLines(s string, n int) string {
+	if length(s) <= n {
+		return s
+	}
+	c := strings.TrimSuffix(cut(s, n), "…")
+	if i := strings.LastIndexByte(c, '\n'); i > len(c)/2 {
+		return strings.TrimRight(c[:i], " \n") + "\n…"
+	}
+	return c + "…"
+}
+
+// trimEscape drops a trailing backslash that would escape what follows.
+func trimEscape(s string) string {
+	n := len(s) - len(strings.TrimRight(s, `\`))
+	if n%2 == 1 {
+		return s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,320 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/talkbot/talkbot/bot"
+)
+
+const (
+	maxBody = 1 << 20 // bytes of an interaction request
+	// maxSkew is how far X-Signature-Timestamp may be from the clock; a
+	// signed request replayed later than that is refused.
+	maxSkew = 5 * time.Minute
+)
+
+// response is an interaction response. Data is a message, a choice list or
+// a deferral's flags.
+type response struct {
+	Type discordgo.InteractionResponseType `json:"type"`
+	Data any                               `json:"data,omitempty"`
+}
+
+type choices struct {
+	Choices []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
+}
+
+type flagsOnly struct {
+	Flags discordgo.MessageFlags `json:"flags"`
+}
+
+// Handler returns the HTTP interactions endpoint, POST /discord/interactions
+// (the caller mounts it at "/discord/"). Requests must carry a valid Ed25519
+// signature of Config.PublicKey over the timestamp and body, within five
+// minutes of now. It answers PING with {"type":1}; commands, autocomplete
+// and buttons with their interaction response, deferring (and editing
+// @original later) when an answer takes more than two seconds. It refuses
+// other methods (405), bodies over 1 MiB (413), missing, bad or stale
+// signatures (401) and malformed JSON (400), reporting each to bot.Reject.
+// Without a public key every request gets 404.
+func (a *Adapter) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/discord/interactions", a.serveInteractions)
+	return mux
+}
+
+func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	refuse := func(code int, reason string) {
+		a.b.Reject(ctx, platform, reason)
+		http.Error(w, http.StatusText(code), code)
+	}
+	if a.pub == nil {
+		refuse(http.StatusNotFound, "interactions endpoint disabled: no public key")
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		refuse(http.StatusMethodNotAllowed, "method "+r.Method)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			refuse(http.StatusRequestEntityTooLarge, "body too large")
+		} else {
+			refuse(http.StatusBadRequest, "read body")
+		}
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !discordgo.VerifyInteraction(r, a.pub) {
+		refuse(http.StatusUnauthorized, "bad signature")
+		return
+	}
+	if !a.fresh(r.Header.Get("X-Signature-Timestamp")) {
+		refuse(http.StatusUnauthorized, "stale timestamp")
+		return
+	}
+	var it discordgo.Interaction
+	if err := json.Unmarshal(body, &it); err != nil {
+		refuse(http.StatusBadRequest, "malformed json")
+		return
+	}
+	var (
+		resp  response
+		later func(context.Context) error
+		wctx  context.Context
+		done  = func() {}
+	)
+	switch it.Type {
+	case discordgo.InteractionPing:
+		resp = response{Type: discordgo.InteractionResponsePong}
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete, discordgo.InteractionMessageComponent:
+		wctx, done = a.begin()
+		resp, later = a.interact(wctx, &it)
+	default:
+		refuse(http.StatusBadRequest, "unsupported interaction type "+strconv.Itoa(int(it.Type)))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(resp); err != nil {
+		a.log.ErrorContext(ctx, "write discord interaction response", "err", err)
+	}
+	if later == nil {
+		done()
+		return
+	}
+	// The deferral must reach Discord before @original is edited: flush
+	// it, then finish in the background.
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	go func() {
+		defer done()
+		if err := later(wctx); err != nil {
+			a.log.ErrorContext(wctx, "edit deferred discord response", "err", err)
+		}
+	}()
+}
+
+// fresh reports whether a signature timestamp (Unix seconds) is within
+// maxSkew of now.
+func (a *Adapter) fresh(ts string) bool {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := a.now().Sub(time.Unix(sec, 0))
+	return d < maxSkew && d > -maxSkew
+}
+
+// onInteraction answers an interaction received over the gateway with a
+// REST callback, then edits @original if the answer was deferred.
+func (a *Adapter) onInteraction(_ *discordgo.Session, e *discordgo.InteractionCreate) {
+	if e.Interaction == nil || e.Type == discordgo.InteractionPing {
+		return
+	}
+	ctx, done := a.begin()
+	defer done()
+	resp, later := a.interact(ctx, e.Interaction)
+	if err := a.callback(ctx, e.Interaction, resp); err != nil {
+		a.log.ErrorContext(ctx, "answer discord interaction", "err", err)
+	}
+	if later != nil {
+		if err := later(ctx); err != nil {
+			a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
+		}
+	}
+}
+
+// onMessage answers a direct message from a person with a channel message.
+// Guild messages are not received (no guild message intent) and ignored.
+func (a *Adapter) onMessage(_ *discordgo.Session, e *discordgo.MessageCreate) {
+	if e.Message == nil || e.GuildID != "" || e.Author == nil || e.Author.Bot || e.Author.System || strings.TrimSpace(e.Content) == "" {
+		return
+	}
+	if self := a.self.Load(); self != nil && *self == e.Author.ID {
+		return
+	}
+	ctx, done := a.begin()
+	defer done()
+	rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Text: e.Content})
+	if _, err := a.post(ctx, e.ChannelID, render(rep, renderOpts{public: true})); err != nil {
+		a.log.ErrorContext(ctx, "answer discord DM", "err", err)
+	}
+}
+
+// interact computes the response to a command, autocomplete or button
+// interaction. When the answer is not ready within deferAfter, resp is a
+// deferral and later, non-nil, waits for the answer and edits @original;
+// the caller must send resp first, then call later.
+func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp response, later func(context.Context) error) {
+	switch it.Type {
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		return a.autocomplete(it.ApplicationCommandData()), nil
+	case discordgo.InteractionApplicationCommand:
+		text, ok := commandText(it.ApplicationCommandData())
+		if !ok {
+			return notice("This command is not talkbot's any more. Try /talk."), nil
+		}
+		return a.answer(ctx, it, a.request(it, text, 1), modePrivate)
+	case discordgo.InteractionMessageComponent:
+		p, ok := bot.ParseAction(it.MessageComponentData().CustomID)
+		if !ok {
+			return notice("This button no longer works. Run /talk again."), nil
+		}
+		text, page := p.Request()
+		m := modePrivate
+		switch {
+		case p.Kind == bot.ActionShare:
+			m = modeShare
+		case p.Kind == bot.ActionNext && it.Message != nil && it.Message.Flags&discordgo.MessageFlagsEphemeral != 0:
+			m = modeUpdate // page through the ephemeral answer in place
+		}
+		return a.answer(ctx, it, a.request(it, text, page), m)
+	}
+	return notice("talkbot does not handle this kind of interaction."), nil
+}
+
+// mode is how an answer to an interaction is shown.
+type mode int
+
+const (
+	modePrivate mode = iota // a new ephemeral message
+	modeUpdate              // replaces the (ephemeral) message the button is on
+	modeShare               // a public message, "Shared by" the user
+)
+
+// answer runs the request and returns its response, or a deferral when it
+// takes longer than deferAfter.
+func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot.Request, m mode) (response, func(context.Context) error) {
+	ch := make(chan bot.Reply, 1)
+	go func() { ch <- a.b.Handle(ctx, req) }()
+	msg := func(rep bot.Reply) message {
+		o := renderOpts{public: m == modeShare}
+		if m == modeShare {
+			o.content = "Shared by <@" + req.User + ">"
+		}
+		return render(rep, o)
+	}
+	t := time.NewTimer(a.deferAfter)
+	defer t.Stop()
+	select {
+	case rep := <-ch:
+		out := msg(rep)
+		switch m {
+		case modeUpdate:
+			return response{Type: discordgo.InteractionResponseUpdateMessage, Data: out}, nil
+		case modePrivate:
+			out.Flags = discordgo.MessageFlagsEphemeral
+		}
+		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: out}, nil
+	case <-t.C:
+	}
+	later := func(ctx context.Context) error {
+		rep := <-ch // Handle returns promptly once ctx is done
+		return a.editOriginal(ctx, it, msg(rep))
+	}
+	switch m {
+	case modeUpdate:
+		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, later
+	case modeShare:
+		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{}}, later
+	}
+	return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
+}
+
+// request builds the core request for an interaction. Members with Manage
+// Channels or Administrator may manage the channel's subscription; in DMs
+// nobody may.
+func (a *Adapter) request(it *discordgo.Interaction, text string, page int) bot.Request {
+	req := bot.Request{Platform: platform, Team: it.GuildID, Channel: it.ChannelID, Text: text, Page: page}
+	switch {
+	case it.Member != nil:
+		if it.Member.User != nil {
+			req.User = it.Member.User.ID
+		}
+		req.CanManage = it.Member.Permissions&(discordgo.PermissionManageChannels|discordgo.PermissionAdministrator) != 0
+	case it.User != nil:
+		req.User = it.User.ID
+	}
+	return req
+}
+
+// autocomplete suggests up to 25 completions of the focused option.
+func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) response {
+	partial := ""
+	for _, o := range d.Options {
+		if o.Focused && o.Type == discordgo.ApplicationCommandOptionString {
+			partial = o.StringValue()
+		}
+	}
+	out := choices{Choices: []*discordgo.ApplicationCommandOptionChoice{}}
+	seen := map[string]bool{}
+	for _, c := range a.b.Complete(partial, maxChoices) {
+		c = cut(strings.TrimSpace(c), maxChoice)
+		if c == "" || seen[c] {
+			continue
+		}
+		seen[c] = true
+		out.Choices = append(out.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
+	}
+	return response{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: out}
+}
+
+// notice is a short ephemeral answer from the adapter itself.
+func notice(text string) response {
+	return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: message{
+		Content:         text,
+		Embeds:          []*discordgo.MessageEmbed{},
+		Components:      []discordgo.MessageComponent{},
+		AllowedMentions: noMentions(),
+		Flags:           discordgo.MessageFlagsEphemeral,
+	}}
+}
+
+// callback sends an interaction response over REST (gateway interactions).
+func (a *Adapter) callback(ctx context.Context, it *discordgo.Interaction, resp response) error {
+	endpoint := discordgo.EndpointInteractionResponse(it.ID, it.Token)
+	_, err := a.s.RequestWithBucketID("POST", endpoint, resp, endpoint, callOpts(ctx)...)
+	return err
+}
+
+// editOriginal replaces a deferred response with the answer.
+func (a *Adapter) editOriginal(ctx context.Context, it *discordgo.Interaction, m message) error {
+	endpoint := discordgo.EndpointInteractionResponseActions(it.AppID, it.Token)
+	m.Flags = 0 // an edit cannot change flags
+	_, err := a.s.RequestWithBucketID("PATCH", endpoint, m, discordgo.EndpointWebhookToken("", ""), callOpts(ctx)...)
+	return err
+}
