@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -268,16 +269,18 @@ func (f *file) parseTalk(front string, body []string, bodyLine int) {
 			f.problem(f.line("links"), "link %q is not an http(s) URL", l.URL)
 		}
 	}
-	t.Summary, t.Lessons = f.parseBody(body, bodyLine)
+	var summaryAt int
+	t.Summary, t.Lessons, summaryAt = f.parseBody(body, bodyLine)
 	if len(t.Summary) == 0 {
-		f.problem(bodyLine, "summary is empty: add a \"## Summary\" section with bullet points")
+		f.problem(cmp.Or(summaryAt, bodyLine), "summary is empty: add a \"## Summary\" section with bullet points")
 	}
 	f.talk = &t
 }
 
 // parseBody reads the "## Summary" and "## Lessons" bullet lists. A bullet
-// starts with "- " or "* "; indented lines continue it.
-func (f *file) parseBody(body []string, first int) (summary, lessons []string) {
+// starts with "- " or "* "; indented lines continue it. summaryAt is the
+// line of the Summary heading, or 0.
+func (f *file) parseBody(body []string, first int) (summary, lessons []string, summaryAt int) {
 	var cur *[]string
 	for i, raw := range body {
 		n := first + i
@@ -288,6 +291,7 @@ func (f *file) parseBody(body []string, first int) (summary, lessons []string) {
 			switch strings.ToLower(strings.TrimSpace(strings.TrimLeft(l, "#"))) {
 			case "summary":
 				cur = &summary
+				summaryAt = n
 			case "lessons", "lessons learned":
 				cur = &lessons
 			default:
@@ -306,7 +310,7 @@ func (f *file) parseBody(body []string, first int) (summary, lessons []string) {
 			f.problem(n, "text outside a bullet point")
 		}
 	}
-	return summary, lessons
+	return summary, lessons, summaryAt
 }
 
 func (f *file) parseConference(front string, body []string) {
@@ -339,10 +343,20 @@ func (f *file) parseConference(front string, body []string) {
 	f.conf = &c
 }
 
+// tomlLineRE finds the line in decode errors that are not ParseErrors,
+// such as "toml: line 5 (last key "order"): incompatible types".
+var tomlLineRE = regexp.MustCompile(`^toml: line (\d+)`)
+
+// tomlLine returns the 1-based line of a TOML error within its input.
 func tomlLine(err error) int {
 	var pe toml.ParseError
 	if errors.As(err, &pe) && pe.Position.Line > 0 {
 		return pe.Position.Line
+	}
+	if m := tomlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if n, _ := strconv.Atoi(m[1]); n > 0 {
+			return n
+		}
 	}
 	return 1
 }

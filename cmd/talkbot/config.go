@@ -1,0 +1,240 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+)
+
+// Config is talkbot's configuration: defaults, then the TOML file, then
+// TALKBOT_* environment variables, then Validate.
+type Config struct {
+	Recaps  RecapsConfig  `toml:"recaps"`
+	HTTP    HTTPConfig    `toml:"http"`
+	Slack   SlackConfig   `toml:"slack"`
+	Discord DiscordConfig `toml:"discord"`
+	Store   StoreConfig   `toml:"store"`
+	Digest  DigestConfig  `toml:"digest"`
+	Log     LogConfig     `toml:"log"`
+}
+
+// RecapsConfig selects an extra corpus directory.
+type RecapsConfig struct {
+	Dir string `toml:"dir"`
+}
+
+// HTTPConfig configures the HTTP server of talkbot serve.
+type HTTPConfig struct {
+	Addr            string   `toml:"addr"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+}
+
+// SlackConfig mirrors the [slack] section.
+type SlackConfig struct {
+	BotToken      string   `toml:"bot_token"`
+	SigningSecret string   `toml:"signing_secret"`
+	AppToken      string   `toml:"app_token"`
+	APIURL        string   `toml:"api_url"`
+	Admins        []string `toml:"admins"`
+}
+
+// Enabled reports whether any Slack key is set.
+func (s SlackConfig) Enabled() bool {
+	return s.BotToken != "" || s.SigningSecret != "" || s.AppToken != ""
+}
+
+// DiscordConfig mirrors the [discord] section.
+type DiscordConfig struct {
+	BotToken  string `toml:"bot_token"`
+	Gateway   bool   `toml:"gateway"`
+	PublicKey string `toml:"public_key"`
+	AppID     string `toml:"app_id"`
+	GuildID   string `toml:"guild_id"`
+	APIURL    string `toml:"api_url"`
+}
+
+// Enabled reports whether Discord is configured.
+func (d DiscordConfig) Enabled() bool { return d.BotToken != "" || d.PublicKey != "" }
+
+// StoreConfig mirrors the [store] section.
+type StoreConfig struct {
+	Path        string   `toml:"path"`
+	LockTimeout Duration `toml:"lock_timeout"`
+}
+
+// DigestConfig mirrors the [digest] section.
+type DigestConfig struct {
+	Schedule string `toml:"schedule"`
+	Timezone string `toml:"timezone"`
+	Workers  int    `toml:"workers"`
+}
+
+// LogConfig mirrors the [log] section.
+type LogConfig struct {
+	Format string `toml:"format"` // "text" or "json"
+	Level  string `toml:"level"`  // debug, info, warn, error
+}
+
+// Duration is a time.Duration written as "10s" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText formats the duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// defaultConfig returns the configuration used when nothing is set.
+func defaultConfig() Config {
+	return Config{
+		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration{15 * time.Second}},
+		Discord: DiscordConfig{Gateway: true},
+		Store:   StoreConfig{Path: "talkbot.db", LockTimeout: Duration{time.Second}},
+		Digest:  DigestConfig{Schedule: "0 9 * * MON", Timezone: "Asia/Seoul", Workers: 8},
+		Log:     LogConfig{Format: "text", Level: "info"},
+	}
+}
+
+// loadConfig reads the config file at path (when explicit, it must exist;
+// otherwise config.toml is read if present), applies the environment and
+// validates the result.
+func loadConfig(path string, explicit bool, getenv func(string) string) (Config, error) {
+	c := defaultConfig()
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		md, err := toml.Decode(string(data), &c)
+		if err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			return c, fmt.Errorf("config %s: unknown key %q", path, und[0].String())
+		}
+	case explicit || !errors.Is(err, fs.ErrNotExist):
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// envVars lists every TALKBOT_* variable with the key it sets.
+func (c *Config) envVars() []struct {
+	name string
+	key  string
+	set  func(string) error
+} {
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	return []struct {
+		name string
+		key  string
+		set  func(string) error
+	}{
+		{"TALKBOT_RECAPS_DIR", "recaps.dir", str(&c.Recaps.Dir)},
+		{"TALKBOT_HTTP_ADDR", "http.addr", str(&c.HTTP.Addr)},
+		{"TALKBOT_SLACK_BOT_TOKEN", "slack.bot_token", str(&c.Slack.BotToken)},
+		{"TALKBOT_SLACK_SIGNING_SECRET", "slack.signing_secret", str(&c.Slack.SigningSecret)},
+		{"TALKBOT_SLACK_APP_TOKEN", "slack.app_token", str(&c.Slack.AppToken)},
+		{"TALKBOT_SLACK_API_URL", "slack.api_url", str(&c.Slack.APIURL)},
+		{"TALKBOT_SLACK_ADMINS", "slack.admins", func(v string) error {
+			c.Slack.Admins = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+			return nil
+		}},
+		{"TALKBOT_DISCORD_BOT_TOKEN", "discord.bot_token", str(&c.Discord.BotToken)},
+		{"TALKBOT_DISCORD_GATEWAY", "discord.gateway", func(v string) (err error) {
+			c.Discord.Gateway, err = strconv.ParseBool(v)
+			return err
+		}},
+		{"TALKBOT_DISCORD_PUBLIC_KEY", "discord.public_key", str(&c.Discord.PublicKey)},
+		{"TALKBOT_DISCORD_APP_ID", "discord.app_id", str(&c.Discord.AppID)},
+		{"TALKBOT_DISCORD_GUILD_ID", "discord.guild_id", str(&c.Discord.GuildID)},
+		{"TALKBOT_DISCORD_API_URL", "discord.api_url", str(&c.Discord.APIURL)},
+		{"TALKBOT_STORE_PATH", "store.path", str(&c.Store.Path)},
+		{"TALKBOT_DIGEST_SCHEDULE", "digest.schedule", str(&c.Digest.Schedule)},
+		{"TALKBOT_DIGEST_TIMEZONE", "digest.timezone", str(&c.Digest.Timezone)},
+		{"TALKBOT_LOG_FORMAT", "log.format", str(&c.Log.Format)},
+		{"TALKBOT_LOG_LEVEL", "log.level", str(&c.Log.Level)},
+	}
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	for _, e := range c.envVars() {
+		if v := getenv(e.name); v != "" {
+			if err := e.set(v); err != nil {
+				return fmt.Errorf("env %s (%s): %w", e.name, e.key, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks the values that every subcommand relies on and names the
+// bad key. Platform keys are checked by the adapters when serve starts them.
+func (c *Config) Validate() error {
+	if _, err := c.Location(); err != nil {
+		return fmt.Errorf("digest.timezone: %w", err)
+	}
+	if _, err := c.Schedule(); err != nil {
+		return fmt.Errorf("digest.schedule %q: %w", c.Digest.Schedule, err)
+	}
+	if c.Digest.Workers < 1 || c.Digest.Workers > 256 {
+		return fmt.Errorf("digest.workers must be between 1 and 256, not %d", c.Digest.Workers)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log.format must be \"text\" or \"json\", not %q", c.Log.Format)
+	}
+	if _, err := c.LogLevel(); err != nil {
+		return err
+	}
+	if c.Store.Path == "" {
+		return errors.New("store.path must not be empty")
+	}
+	if c.HTTP.Addr == "" {
+		return errors.New("http.addr must not be empty")
+	}
+	return nil
+}
+
+// Location returns the digest's time zone.
+func (c *Config) Location() (*time.Location, error) { return time.LoadLocation(c.Digest.Timezone) }
+
+// Schedule parses the digest's cron spec (five fields, or a descriptor such
+// as @weekly) in the digest's time zone.
+func (c *Config) Schedule() (cron.Schedule, error) {
+	loc, err := c.Location()
+	if err != nil {
+		return nil, err
+	}
+	spec := c.Digest.Schedule
+	if !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		spec = "CRON_TZ=" + loc.String() + " " + spec
+	}
+	return cron.ParseStandard(spec)
+}
+
+// LogLevel parses log.level.
+func (c *Config) LogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		return l, fmt.Errorf("log.level must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	return l, nil
+}

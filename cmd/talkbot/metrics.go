@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/talkbot/talkbot/bot"
+)
+
+// metrics holds talkbot's Prometheus collectors in a registry of its own,
+// so tests can build as many as they like.
+type metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	deliveries *prometheus.CounterVec
+	rejected   *prometheus.CounterVec
+	storeErrs  *prometheus.CounterVec
+}
+
+var _ bot.Observer = (*metrics)(nil)
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "talkbot_requests_total", Help: "Commands answered, by platform, command and outcome.",
+		}, []string{"platform", "command", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "talkbot_request_duration_seconds", Help: "Time to answer a command in the core, by platform.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}, []string{"platform"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "talkbot_digest_deliveries_total", Help: "Digest deliveries by platform and outcome (sent, skipped, recovered, paused, failed).",
+		}, []string{"platform", "outcome"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "talkbot_rejected_requests_total", Help: "Inbound requests refused, by platform and reason (signature, stale, malformed…).",
+		}, []string{"platform", "reason"}),
+		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "talkbot_store_errors_total", Help: "Store operations that failed, by operation.",
+		}, []string{"op"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.deliveries, m.rejected, m.storeErrs,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handled implements bot.Observer.
+func (m *metrics) Handled(platform string, verb bot.Verb, outcome bot.Outcome, d time.Duration) {
+	m.requests.WithLabelValues(platform, string(verb), string(outcome)).Inc()
+	m.latency.WithLabelValues(platform).Observe(d.Seconds())
+}
+
+// Rejected implements bot.Observer.
+func (m *metrics) Rejected(platform, reason string) {
+	m.rejected.WithLabelValues(platform, reason).Inc()
+}
+
+// Delivered counts a digest outcome.
+func (m *metrics) Delivered(platform, outcome string) {
+	m.deliveries.WithLabelValues(platform, outcome).Inc()
+}
+
+// handler serves the registry in the Prometheus text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// countingStore counts a Store's failures (not ErrNotFound, which is an
+// answer, not a failure).
+type countingStore struct {
+	bot.Store
+	m *metrics
+}
+
+func (s countingStore) count(op string, err error) error {
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		s.m.storeErrs.WithLabelValues(op).Inc()
+	}
+	return err
+}
+
+func (s countingStore) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
+	v, err := s.Store.Subscription(ctx, ch)
+	return v, s.count("subscription", err)
+}
+
+func (s countingStore) PutSubscription(ctx context.Context, sub bot.Subscription) error {
+	return s.count("put_subscription", s.Store.PutSubscription(ctx, sub))
+}
+
+func (s countingStore) DeleteSubscription(ctx context.Context, ch bot.ChannelRef) error {
+	return s.count("delete_subscription", s.Store.DeleteSubscription(ctx, ch))
+}
+
+func (s countingStore) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
+	v, err := s.Store.Subscriptions(ctx)
+	return v, s.count("subscriptions", err)
+}
+
+func (s countingStore) Featured(ctx context.Context, scope string) ([]bot.Feature, error) {
+	v, err := s.Store.Featured(ctx, scope)
+	return v, s.count("featured", err)
+}
+
+func (s countingStore) Feature(ctx context.Context, scope string, w bot.Week, id string) (string, error) {
+	v, err := s.Store.Feature(ctx, scope, w, id)
+	return v, s.count("feature", err)
+}
+
+func (s countingStore) Delivered(ctx context.Context, w bot.Week, ch bot.ChannelRef) (bot.Delivery, error) {
+	v, err := s.Store.Delivered(ctx, w, ch)
+	return v, s.count("delivered", err)
+}
+
+func (s countingStore) MarkDelivered(ctx context.Context, d bot.Delivery) error {
+	return s.count("mark_delivered", s.Store.MarkDelivered(ctx, d))
+}

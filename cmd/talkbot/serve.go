@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/store"
+)
+
+// platform is what serve needs of a chat adapter.
+type platform interface {
+	bot.Sender
+	Handler() http.Handler // its HTTP endpoints under /<name>/
+	Run(ctx context.Context) error
+	Ready() bool
+}
+
+// app is a running talkbot: the core, its store and what serve starts.
+type app struct {
+	cfg       Config
+	log       *slog.Logger
+	db        *store.DB
+	bot       *bot.Bot
+	digest    *bot.Digest
+	schedule  cron.Schedule
+	platforms map[string]platform
+	metrics   *metrics
+}
+
+// open builds the app from cfg: corpus, store, core, adapters. The caller
+// must call close.
+func (e env) open(cfg Config, log *slog.Logger) (*app, error) {
+	c, err := corpus(cfg)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	sched, err := cfg.Schedule()
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: cfg.Store.LockTimeout.Duration})
+	if err != nil {
+		return nil, fmt.Errorf("open store (store.path): %w", err)
+	}
+	a := &app{cfg: cfg, log: log, db: db, schedule: sched, metrics: newMetrics()}
+	a.bot = bot.New(c, bot.Options{
+		Location:   loc,
+		Logger:     log,
+		Store:      countingStore{db, a.metrics},
+		NextDigest: sched.Next,
+		Observer:   a.metrics,
+	})
+	a.platforms, err = platforms(cfg, a.bot)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	senders := map[string]bot.Sender{}
+	for name, p := range a.platforms {
+		senders[name] = p
+	}
+	a.digest = a.bot.NewDigest(bot.DigestOptions{
+		Senders: senders,
+		Workers: cfg.Digest.Workers,
+		// Discord allows 50 requests a second per bot in all and discordgo
+		// does not pace itself; Slack answers 429 with Retry-After, which
+		// the digest honours.
+		Rates:     map[string]rate.Limit{"discord": 40},
+		Delivered: a.metrics.Delivered,
+	})
+	return a, nil
+}
+
+func (a *app) close() error { return a.db.Close() }
+
+// ready reports whether the store answers and every adapter is connected.
+func (a *app) ready() error {
+	if err := a.db.Ping(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	for name, p := range a.platforms {
+		if !p.Ready() {
+			return fmt.Errorf("%s: not connected", name)
+		}
+	}
+	return nil
+}
+
+// routes returns the HTTP handler of serve: health, metrics and the
+// adapters' endpoints.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := a.ready(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", a.metrics.handler())
+	for name, p := range a.platforms {
+		mux.Handle("/"+name+"/", p.Handler())
+	}
+	return mux
+}
+
+func (e env) serve(ctx context.Context, args []string, gconf string) error {
+	fs, conf := e.flags("serve", gconf)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.config(*conf)
+	if err != nil {
+		return err
+	}
+	log := e.logger(cfg)
+	a, err := e.open(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		a.close()
+		return fmt.Errorf("listen on http.addr %s: %w", cfg.HTTP.Addr, err)
+	}
+	err = a.serve(ctx, ln)
+	if cerr := a.close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close store: %w", cerr)
+	}
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// serve runs everything until ctx ends, then shuts down: the HTTP server
+// stops accepting and drains in-flight requests, adapters disconnect, a
+// running digest checkpoints. The caller closes the store afterwards.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	names := make([]string, 0, len(a.platforms))
+	for n := range a.platforms {
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		a.log.Info("no chat platform configured: serving health, metrics and the digest scheduler only (set [slack] or [discord] keys to connect)")
+	}
+	srv := &http.Server{
+		Handler:           a.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		a.log.Info("http server started", "addr", ln.Addr().String(), "platforms", strings.Join(names, ","))
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), a.cfg.HTTP.ShutdownTimeout.Duration)
+		defer cancel()
+		a.log.Info("shutting down", "grace", a.cfg.HTTP.ShutdownTimeout.Duration)
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("http shutdown: %w", err)
+		}
+		return nil
+	})
+	for name, p := range a.platforms {
+		g.Go(func() error {
+			a.log.Info("adapter started", "platform", name)
+			if err := p.Run(gctx); err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error { return a.runScheduler(gctx) })
+	return g.Wait()
+}
+
+// runScheduler runs the digest on its cron schedule until ctx ends, and
+// once at start when this week's run is due but not done (a missed run).
+func (a *app) runScheduler(ctx context.Context) error {
+	loc, _ := a.cfg.Location()
+	var running atomic.Bool
+	job := func(why string) {
+		if !running.CompareAndSwap(false, true) {
+			a.log.Warn("digest still running; skipping this trigger", "trigger", why)
+			return
+		}
+		defer running.Store(false)
+		w, due := a.bot.Due(a.schedule, a.bot.Now())
+		if !due {
+			return
+		}
+		a.log.Info("digest starting", "week", w.String(), "trigger", why)
+		if _, err := a.digest.Run(ctx, w); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("digest run failed", "week", w.String(), "err", err)
+		}
+	}
+	c := cron.New(
+		cron.WithLocation(loc),
+		cron.WithChain(cron.Recover(cronLogger{a.log})),
+		cron.WithLogger(cronLogger{a.log}),
+	)
+	c.Schedule(a.schedule, cron.FuncJob(func() { job("schedule") }))
+	c.Start()
+	a.log.Info("digest scheduler started", "schedule", a.cfg.Digest.Schedule, "timezone", loc.String(), "next", a.schedule.Next(a.bot.Now()).In(loc).Format(time.RFC3339))
+	// Catch up a run missed while talkbot was down; the ledger skips the
+	// channels that were done.
+	job("catch-up")
+	<-ctx.Done()
+	<-c.Stop().Done() // waits for a running digest to checkpoint
+	return nil
+}
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}
