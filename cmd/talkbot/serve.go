@@ -143,7 +143,7 @@ func (e env) serve(ctx context.Context, args []string, gconf string) error {
 		a.close()
 		return fmt.Errorf("listen on http.addr %s: %w", cfg.HTTP.Addr, err)
 	}
-	err = a.serve(ctx, ln)
+	err = a.serve(ctx, ln, a.routes())
 	if cerr := a.close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close store: %w", cerr)
 	}
@@ -156,7 +156,7 @@ func (e env) serve(ctx context.Context, args []string, gconf string) error {
 // serve runs everything until ctx ends, then shuts down: the HTTP server
 // stops accepting and drains in-flight requests, adapters disconnect, a
 // running digest checkpoints. The caller closes the store afterwards.
-func (a *app) serve(ctx context.Context, ln net.Listener) error {
+func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	names := make([]string, 0, len(a.platforms))
 	for n := range a.platforms {
 		names = append(names, n)
@@ -165,7 +165,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		a.log.Info("no chat platform configured: serving health, metrics and the digest scheduler only (set [slack] or [discord] keys to connect)")
 	}
 	srv := &http.Server{
-		Handler:           a.routes(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
