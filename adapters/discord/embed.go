@@ -210,16 +210,27 @@ func buttons(r bot.Reply, public bool) []discordgo.MessageComponent {
 	return rows
 }
 
-// markdown is every character Discord's Markdown gives a meaning to in
-// message and embed text. Escaping them keeps plain text plain: a query
-// such as "[click](https://evil)" quoted in a reply cannot become a link.
-// Mentions are left as they are: allowed_mentions keeps them silent.
+// markdown is every character Discord's Markdown gives a meaning to
+// anywhere in message and embed text. Escaping them keeps plain text plain:
+// a query such as "[click](https://evil)" quoted in a reply cannot become a
+// link. Mentions are left as they are: allowed_mentions keeps them silent.
 var markdown = strings.NewReplacer(
-	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`,
-	`[`, `\[`, `]`, `\]`, `>`, `\>`, `#`, `\#`,
+	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`, `[`, `\[`, `]`, `\]`,
 )
 
-func escape(s string) string { return markdown.Replace(s) }
+// escape escapes Markdown in plain text: the characters above, and a ">",
+// "#" or "-#" that would start a quote, heading or subtext line.
+func escape(s string) string {
+	s = markdown.Replace(s)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		t := strings.TrimLeft(l, " ")
+		if strings.HasPrefix(t, ">") || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "-#") {
+			lines[i] = l[:len(l)-len(t)] + `\` + t
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 // safeURL returns u if it is an absolute http(s) URL, with the characters
 // that would end a Markdown link target encoded; otherwise "".
