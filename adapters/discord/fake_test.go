@@ -43,7 +43,7 @@ type fakeAPI struct {
 
 	mu       sync.Mutex
 	calls    []call
-	commands map[string][]string           // endpoint → registered names
+	commands map[string][]string          // endpoint → registered names
 	messages map[string][]json.RawMessage // channel → messages, newest first
 	n        int
 }
