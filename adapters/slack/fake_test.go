@@ -1,0 +1,346 @@
+package slack
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/recaps"
+)
+
+const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// call is one request the fake Slack API received.
+type call struct {
+	Method string         // Web API method, or "response_url"
+	Form   url.Values     // Web API form fields
+	JSON   map[string]any // response_url body
+}
+
+// blocks decodes the blocks of a chat.postMessage call or a response_url
+// post.
+func (c call) blocks(t *testing.T) []any {
+	t.Helper()
+	if c.JSON != nil {
+		b, _ := c.JSON["blocks"].([]any)
+		return b
+	}
+	var b []any
+	if s := c.Form.Get("blocks"); s != "" {
+		if err := json.Unmarshal([]byte(s), &b); err != nil {
+			t.Fatalf("blocks are not JSON: %v", err)
+		}
+	}
+	return b
+}
+
+// fakeSlack is a loopback Slack Web API and response_url endpoint that
+// records what it receives. Channel "CGONE" does not exist, "CARCHIVED" is
+// archived, and "CBUSY" answers 429.
+type fakeSlack struct {
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	calls   []call
+	history []map[string]any // conversations.history messages
+}
+
+func newFakeSlack(t *testing.T) *fakeSlack {
+	f := &fakeSlack{}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeSlack) apiURL() string      { return f.srv.URL + "/api/" }
+func (f *fakeSlack) responseURL() string { return f.srv.URL + "/hooks/commands/T1/1/secret" }
+
+func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if strings.HasPrefix(r.URL.Path, "/hooks/") {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			http.Error(w, "bad json", http.StatusBadRequest)
+			return
+		}
+		f.record(call{Method: "response_url", JSON: m})
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":true}`)
+		return
+	}
+	form, _ := url.ParseQuery(string(body))
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	f.record(call{Method: method, Form: form})
+	w.Header().Set("Content-Type", "application/json")
+	var resp any
+	switch method {
+	case "auth.test":
+		resp = map[string]any{"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
+	case "users.info":
+		u := map[string]any{"id": form.Get("user")}
+		switch form.Get("user") {
+		case "UADMIN":
+			u["is_admin"] = true
+		case "UOWNER":
+			u["is_owner"] = true
+		}
+		resp = map[string]any{"ok": true, "user": u}
+	case "chat.postMessage":
+		switch form.Get("channel") {
+		case "CGONE":
+			resp = map[string]any{"ok": false, "error": "channel_not_found"}
+		case "CARCHIVED":
+			resp = map[string]any{"ok": false, "error": "is_archived"}
+		case "CBUSY":
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+			resp = map[string]any{"ok": false, "error": "ratelimited"}
+		case "CAUTH":
+			resp = map[string]any{"ok": false, "error": "invalid_auth"}
+		default:
+			resp = map[string]any{"ok": true, "channel": form.Get("channel"), "ts": "1700000000." + fmt.Sprintf("%06d", len(f.all()))}
+		}
+	case "conversations.history":
+		if form.Get("channel") == "CGONE" {
+			resp = map[string]any{"ok": false, "error": "channel_not_found"}
+			break
+		}
+		f.mu.Lock()
+		resp = map[string]any{"ok": true, "messages": f.history}
+		f.mu.Unlock()
+	default:
+		resp = map[string]any{"ok": false, "error": "unknown_method"}
+	}
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func (f *fakeSlack) record(c call) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, c)
+}
+
+func (f *fakeSlack) all() []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// called returns the calls of one method.
+func (f *fakeSlack) called(method string) []call {
+	var out []call
+	for _, c := range f.all() {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// observer records the core's Handled and Rejected reports.
+type observer struct {
+	mu       sync.Mutex
+	rejected []string
+}
+
+func (o *observer) Handled(string, bot.Verb, bot.Outcome, time.Duration) {}
+
+func (o *observer) Rejected(platform, reason string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.rejected = append(o.rejected, platform+": "+reason)
+}
+
+func (o *observer) reasons() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.rejected)
+}
+
+// testEnv is an adapter over the embedded corpus, a fake Slack API and a
+// loopback HTTP server for its Handler.
+type testEnv struct {
+	a     *Adapter
+	slack *fakeSlack
+	obs   *observer
+	srv   *httptest.Server
+}
+
+type envOption func(*Config, *bot.Options)
+
+func newEnv(t *testing.T, opts ...envOption) *testEnv {
+	t.Helper()
+	c, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEnvCorpus(t, c, opts...)
+}
+
+func newEnvCorpus(t *testing.T, c *recaps.Corpus, opts ...envOption) *testEnv {
+	t.Helper()
+	e := &testEnv{slack: newFakeSlack(t), obs: &observer{}}
+	cfg := Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: e.slack.apiURL()}
+	bo := bot.Options{Observer: e.obs}
+	for _, o := range opts {
+		o(&cfg, &bo)
+	}
+	a, err := New(cfg, bot.New(c, bo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.budget = time.Minute // answer inline, however slow the test machine
+	e.a = a
+	e.srv = httptest.NewServer(a.Handler())
+	t.Cleanup(e.srv.Close)
+	t.Cleanup(a.jobs.Wait)
+	return e
+}
+
+// sign returns Slack's signature headers for body, made at time ts.
+func sign(secret string, ts time.Time, body string) http.Header {
+	s := strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", s, body)
+	h := http.Header{}
+	h.Set("X-Slack-Request-Timestamp", s)
+	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	return h
+}
+
+// do sends a request to the adapter's handler, waits for the background
+// work it started, and returns the status and body.
+func (e *testEnv) do(t *testing.T, method, path, body string, h http.Header) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, e.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	if strings.HasSuffix(path, "/events") {
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	e.a.jobs.Wait()
+	return resp.StatusCode, string(b)
+}
+
+// post sends a correctly signed POST.
+func (e *testEnv) post(t *testing.T, path, body string) (int, string) {
+	t.Helper()
+	return e.do(t, http.MethodPost, path, body, sign(testSecret, time.Now(), body))
+}
+
+// command sends a signed /talk slash command from user in channel.
+func (e *testEnv) command(t *testing.T, user, channel, text string) (int, string) {
+	t.Helper()
+	f := url.Values{
+		"token": {"legacy"}, "team_id": {"T1"}, "team_domain": {"acme"},
+		"channel_id": {channel}, "channel_name": {"general"},
+		"user_id": {user}, "user_name": {"someone"}, "command": {"/talk"},
+		"text": {text}, "response_url": {e.slack.responseURL()}, "trigger_id": {"1.2.3"},
+		"api_app_id": {"A1"},
+	}
+	return e.post(t, "/slack/commands", f.Encode())
+}
+
+// press sends a signed block_actions interaction for a button value.
+func (e *testEnv) press(t *testing.T, user, channel, value string, ephemeral bool) (int, string) {
+	t.Helper()
+	p := map[string]any{
+		"type":         "block_actions",
+		"team":         map[string]any{"id": "T1"},
+		"user":         map[string]any{"id": user},
+		"channel":      map[string]any{"id": channel},
+		"container":    map[string]any{"type": "message", "channel_id": channel, "is_ephemeral": ephemeral, "message_ts": "1700000000.000001"},
+		"response_url": e.slack.responseURL(),
+		"actions":      []any{map[string]any{"type": "button", "action_id": "talk_x", "block_id": "b1", "value": value}},
+	}
+	js, _ := json.Marshal(p)
+	return e.post(t, "/slack/interactions", url.Values{"payload": {string(js)}}.Encode())
+}
+
+// eventBody returns an event_callback payload.
+func eventBody(id string, ev map[string]any) string {
+	js, _ := json.Marshal(map[string]any{
+		"token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+		"event_id": id, "event_time": 1700000000, "event": ev,
+	})
+	return string(js)
+}
+
+// texts returns the strings of a decoded JSON value that Slack may show:
+// all but buttons' values.
+func texts(v any) []string {
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			out = append(out, x)
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		case map[string]any:
+			for k, y := range x {
+				if k != "value" { // a button's opaque value is not shown
+					walk(y)
+				}
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// joined returns all strings of v in one string, for "contains" checks.
+func joined(v any) string { return strings.Join(texts(v), "\n") }
+
+// buttons returns the values of all buttons in blocks, by label.
+func buttons(blocks []any) map[string]string {
+	out := map[string]string{}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		case map[string]any:
+			if x["type"] == "button" {
+				label, _ := x["text"].(map[string]any)["text"].(string)
+				value, _ := x["value"].(string)
+				out[label] = value
+			}
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(blocks)
+	return out
+}

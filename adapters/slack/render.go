@@ -1,0 +1,286 @@
+package slack
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf16"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/talkbot/talkbot/bot"
+)
+
+// Slack's Block Kit limits, in characters. Slack counts characters as
+// JavaScript does (UTF-16 code units), so width does too: for text outside
+// the Basic Multilingual Plane that is stricter than counting runes.
+const (
+	maxBlocks       = 50
+	maxSectionText  = 3000
+	maxFieldText    = 2000
+	maxFields       = 10
+	maxContextText  = 2000
+	maxHeaderText   = 150
+	maxButtonText   = 75
+	maxActions      = 25
+	maxFallbackText = 3000
+	maxLinkTitle    = 200
+	maxURL          = 1000
+)
+
+// Action ids of the buttons the adapter renders; the interactions handler
+// reads the button's value, not its id, so these only need to be unique
+// within a block.
+const (
+	actionIDPrefix = "talk_"
+)
+
+// view says how a reply is shown.
+type view struct {
+	// public drops "Share to channel" buttons: the message is already
+	// visible to the channel.
+	public bool
+	// sharedBy, when set, adds a context line attributing the message to
+	// the user with this id.
+	sharedBy string
+}
+
+// message is a Slack message as sent in a slash-command response, through a
+// response_url, and (as form fields) through chat.postMessage.
+type message struct {
+	ResponseType    string           `json:"response_type,omitempty"`
+	ReplaceOriginal bool             `json:"replace_original,omitempty"`
+	DeleteOriginal  bool             `json:"delete_original,omitempty"`
+	Text            string           `json:"text,omitempty"`
+	Blocks          []slackapi.Block `json:"blocks,omitempty"`
+}
+
+// render turns a reply into a message: Block Kit blocks within Slack's limits
+// and an escaped plain fallback text.
+func render(rep bot.Reply, v view) message {
+	return message{Text: fallback(rep), Blocks: blocks(rep, v)}
+}
+
+// escaper escapes the three characters that Slack's mrkdwn parses, so that
+// text a user typed ("<!channel>", "<@U123>") is shown, not interpreted.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// esc escapes s for any Slack text field.
+func esc(s string) string { return escaper.Replace(s) }
+
+// width returns the length of s as Slack counts it.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max(utf16.RuneLen(r), 1)
+	}
+	return n
+}
+
+// cut shortens escaped text s to at most n characters, cutting on a rune
+// boundary, never inside an HTML entity, and ending with "…" when cut.
+func cut(s string, n int) string {
+	if width(s) <= n {
+		return s
+	}
+	w, end := 0, 0
+	for i, r := range s {
+		rw := max(utf16.RuneLen(r), 1)
+		if w+rw > n-1 { // keep room for "…"
+			break
+		}
+		w += rw
+		end = i + len(string(r))
+	}
+	s = s[:end]
+	// Every "&" in escaped text starts an entity: drop a partial one.
+	if i := strings.LastIndexByte(s, '&'); i >= 0 && !strings.Contains(s[i:], ";") {
+		s = s[:i]
+	}
+	return strings.TrimRight(s, " \n\t") + "…"
+}
+
+// line escapes plain text and cuts it to n characters.
+func line(s string, n int) string { return cut(esc(strings.TrimSpace(s)), n) }
+
+func mrkdwn(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, true)
+}
+
+func plain(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, false, false)
+}
+
+// fallback is the message's top-level text: what notifications and clients
+// without Block Kit show. It is escaped like every other text.
+func fallback(rep bot.Reply) string {
+	t := line(rep.Text(), maxFallbackText)
+	if t == "" {
+		t = "talkbot"
+	}
+	return t
+}
+
+// link formats a link as mrkdwn. Only http and https URLs become links;
+// anything else is shown as text.
+func link(title, u string) string {
+	title = line(title, maxLinkTitle)
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || len(u) > maxURL {
+		if title == "" {
+			return line(u, maxLinkTitle)
+		}
+		return title
+	}
+	// "|" and ">" end the URL part of a link; escaping covers ">", and a
+	// literal "|" in a URL is as good percent-encoded.
+	href := strings.ReplaceAll(esc(p.String()), "|", "%7C")
+	if title == "" {
+		return "<" + href + ">"
+	}
+	return "<" + href + "|" + title + ">"
+}
+
+// pack joins lines with newlines into texts of at most n characters each. A
+// line longer than n is cut; lines are never split between texts otherwise.
+func pack(lines []string, n int) []string {
+	var out []string
+	var cur strings.Builder
+	for _, l := range lines {
+		l = cut(l, n)
+		if cur.Len() > 0 && width(cur.String())+1+width(l) > n {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte('\n')
+		}
+		cur.WriteString(l)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// blocks renders a reply as Block Kit within Slack's limits: at most 50
+// blocks, with every text cut to its element's limit. When the body does not
+// fit, it is cut and a context line says so; the footer, the attribution and
+// the buttons are always kept.
+func blocks(rep bot.Reply, v view) []slackapi.Block {
+	var body []slackapi.Block
+	if rep.Title != "" {
+		if rep.TitleURL != "" {
+			body = append(body, slackapi.NewSectionBlock(mrkdwn("*"+link(rep.Title, rep.TitleURL)+"*"), nil, nil))
+		} else {
+			body = append(body, slackapi.NewHeaderBlock(plain(line(rep.Title, maxHeaderText))))
+		}
+	}
+	for _, t := range pack(strings.Split(esc(strings.TrimSpace(rep.Intro)), "\n"), maxSectionText) {
+		if strings.TrimSpace(t) != "" {
+			body = append(body, slackapi.NewSectionBlock(mrkdwn(t), nil, nil))
+		}
+	}
+	var fields []*slackapi.TextBlockObject
+	for _, f := range rep.Fields {
+		name := line(f.Name, maxFieldText/4)
+		val := cut(esc(strings.TrimSpace(f.Value)), maxFieldText-width(name)-3)
+		if name == "" && val == "" {
+			continue
+		}
+		fields = append(fields, mrkdwn(strings.TrimSpace("*"+name+"*\n"+val)))
+		if len(fields) == maxFields {
+			body = append(body, slackapi.NewSectionBlock(nil, fields, nil))
+			fields = nil
+		}
+	}
+	if len(fields) > 0 {
+		body = append(body, slackapi.NewSectionBlock(nil, fields, nil))
+	}
+	for _, s := range rep.Sections {
+		var lines []string
+		if h := line(s.Heading, maxSectionText/4); h != "" {
+			lines = append(lines, "*"+h+"*")
+		}
+		if t := esc(strings.TrimSpace(s.Text)); t != "" {
+			lines = append(lines, strings.Split(t, "\n")...)
+		}
+		for _, b := range s.Bullets {
+			if b = strings.TrimSpace(b); b != "" {
+				lines = append(lines, "• "+esc(strings.Join(strings.Fields(b), " ")))
+			}
+		}
+		for _, t := range pack(lines, maxSectionText) {
+			body = append(body, slackapi.NewSectionBlock(mrkdwn(t), nil, nil))
+		}
+	}
+	for i, it := range rep.Items {
+		var lines []string
+		if t := line(it.Text, maxSectionText/2); t != "" {
+			lines = append(lines, "*"+t+"*")
+		}
+		if d := line(it.Detail, maxSectionText-maxSectionText/2-3); d != "" {
+			lines = append(lines, d)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		var acc *slackapi.Accessory
+		if it.Action != nil && !(v.public && it.Action.Kind == bot.ActionShare) {
+			acc = slackapi.NewAccessory(button(fmt.Sprintf("%sitem_%d", actionIDPrefix, i), *it.Action))
+		}
+		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
+	}
+	if len(rep.Links) > 0 {
+		lines := []string{"*Links*"}
+		for _, l := range rep.Links {
+			lines = append(lines, "• "+link(l.Title, l.URL))
+		}
+		for _, t := range pack(lines, maxSectionText) {
+			body = append(body, slackapi.NewSectionBlock(mrkdwn(t), nil, nil))
+		}
+	}
+
+	var tail []slackapi.Block
+	if f := line(rep.Footer, maxContextText); f != "" {
+		tail = append(tail, slackapi.NewContextBlock("", mrkdwn(f)))
+	}
+	if v.sharedBy != "" {
+		// The mention is built here from a user id Slack gave us, never
+		// from reply text.
+		tail = append(tail, slackapi.NewContextBlock("", mrkdwn("Shared by <@"+v.sharedBy+">")))
+	}
+	var buttons []slackapi.BlockElement
+	for i, a := range rep.Actions {
+		if v.public && a.Kind == bot.ActionShare {
+			continue
+		}
+		if len(buttons) == maxActions {
+			break
+		}
+		buttons = append(buttons, button(fmt.Sprintf("%s%s_%d", actionIDPrefix, a.Kind, i), a))
+	}
+	if len(buttons) > 0 {
+		tail = append(tail, slackapi.NewActionBlock("", buttons...))
+	}
+
+	if len(body)+len(tail) > maxBlocks {
+		body = append(body[:maxBlocks-len(tail)-1],
+			slackapi.NewContextBlock("", mrkdwn("… cut to fit in one Slack message.")))
+	}
+	return append(body, tail...)
+}
+
+// button renders an action. Its value is the core's opaque Action.Value,
+// decoded with bot.ParseAction when pressed.
+func button(id string, a bot.Action) *slackapi.ButtonBlockElement {
+	label := a.Label
+	if label == "" {
+		label = string(a.Kind)
+	}
+	b := slackapi.NewButtonBlockElement(id, a.Value, plain(line(label, maxButtonText)))
+	if a.Kind == bot.ActionShare {
+		b.Style = slackapi.StylePrimary
+	}
+	return b
+}
