@@ -80,6 +80,9 @@ func (b *Bot) NewDigest(o DigestOptions) *Digest {
 	return d
 }
 
+// maxRateLimited bounds the 429 answers one channel's post may get in a run.
+const maxRateLimited = 20
+
 // Planned is one channel's entry in a week's digest.
 type Planned struct {
 	Sub  Subscription
@@ -240,6 +243,7 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 		return "failed"
 	}
 	rep := d.b.digestReply(w, p.Talk)
+	limited := 0
 	for attempt := 1; ; attempt++ {
 		if err := d.wait(ctx, ch.Platform); err != nil {
 			return "failed"
@@ -261,10 +265,20 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 			}
 			return "paused"
 		case errors.As(err, &rl):
-			// A 429 does not count as an attempt: it is the platform pacing
-			// us, and every worker on the platform waits it out.
-			d.pausePlatform(ch.Platform, rl.RetryAfter)
+			// A 429 is the platform pacing us, not a failure: wait as told
+			// and try again, up to maxRateLimited times. A global limit
+			// holds every worker on the platform.
+			limited++
+			if limited > maxRateLimited {
+				log.ErrorContext(ctx, "digest: still rate limited; will retry next run", "err", err)
+				return "failed"
+			}
 			attempt--
+			if rl.Global {
+				d.pausePlatform(ch.Platform, rl.RetryAfter)
+			} else if sleep(ctx, rl.RetryAfter) != nil {
+				return "failed"
+			}
 			continue
 		}
 		if attempt >= d.opt.Attempts || ctx.Err() != nil {

@@ -31,9 +31,12 @@ type Finder interface {
 // archived, or the bot was removed or lacks access. Retrying will not help.
 var ErrChannelGone = errors.New("channel is gone or forbidden")
 
-// RateLimitError is a platform's HTTP 429 answer.
+// RateLimitError is a platform's HTTP 429 answer. Global marks a limit on
+// all of the bot's requests (Discord's "global": true), as opposed to one
+// route or channel.
 type RateLimitError struct {
 	RetryAfter time.Duration
+	Global     bool
 }
 
 func (e *RateLimitError) Error() string {
