@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/recaps"
 )
@@ -57,6 +59,10 @@ type fakeSlack struct {
 	mu      sync.Mutex
 	calls   []call
 	history []map[string]any // conversations.history messages
+
+	// socket, when set, serves the Socket Mode WebSocket that
+	// apps.connections.open points to.
+	socket func(*websocket.Conn)
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
@@ -70,6 +76,16 @@ func (f *fakeSlack) apiURL() string      { return f.srv.URL + "/api/" }
 func (f *fakeSlack) responseURL() string { return f.srv.URL + "/hooks/commands/T1/1/secret" }
 
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/socket" && f.socket != nil {
+		up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		f.socket(c)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	if strings.HasPrefix(r.URL.Path, "/hooks/") {
 		var m map[string]any
@@ -88,6 +104,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	var resp any
 	switch method {
+	case "apps.connections.open":
+		resp = map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/socket"}
 	case "auth.test":
 		resp = map[string]any{"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
 	case "users.info":

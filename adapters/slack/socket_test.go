@@ -1,0 +1,182 @@
+package slack
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/recaps"
+)
+
+// TestSocketMode drives Run in Socket Mode against a loopback WebSocket:
+// a slash command is answered in its acknowledgement, and a DM event is
+// acknowledged at once and answered with chat.postMessage.
+func TestSocketMode(t *testing.T) {
+	f := newFakeSlack(t)
+	acks := make(chan map[string]any, 2)
+	f.socket = func(c *websocket.Conn) {
+		send := func(v any) bool { return c.WriteJSON(v) == nil }
+		recv := func() bool {
+			var ack map[string]any
+			if err := c.ReadJSON(&ack); err != nil {
+				return false
+			}
+			acks <- ack
+			return true
+		}
+		ok := send(map[string]any{"type": "hello", "num_connections": 1}) &&
+			send(map[string]any{
+				"type": "slash_commands", "envelope_id": "E1", "accepts_response_payload": true,
+				"payload": map[string]any{
+					"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/talk",
+					"text": "sharding", "response_url": f.responseURL(),
+				},
+			}) && recv() &&
+			send(map[string]any{
+				"type": "events_api", "envelope_id": "E2",
+				"payload": map[string]any{
+					"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+					"event": map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "Johnny", "ts": "1.1"},
+				},
+			}) && recv()
+		if !ok {
+			return
+		}
+		for { // until the client hangs up
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
+	c, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, bot.New(c, bot.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.budget = time.Minute
+	if a.Ready() {
+		t.Errorf("Ready before connecting: got %v, want %v", true, false)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+
+	next := func() map[string]any {
+		t.Helper()
+		select {
+		case ack := <-acks:
+			return ack
+		case err := <-done:
+			t.Fatalf("Run returned early: %v", err)
+		case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+			t.Fatal("no acknowledgement")
+		}
+		return nil
+	}
+	ack := next()
+	if got := ack["envelope_id"]; got != "E1" {
+		t.Errorf("envelope_id: got %v, want %v", got, "E1")
+	}
+	p, _ := ack["payload"].(map[string]any)
+	if got := p["response_type"]; got != "ephemeral" {
+		t.Errorf("response_type: got %v, want %v", got, "ephemeral")
+	}
+	if s := joined(p["blocks"]); !strings.Contains(s, shardingTitle) {
+		t.Errorf("slash command answer does not show the talk:\n%s", s)
+	}
+	if !a.Ready() {
+		t.Errorf("Ready while connected: got %v, want %v", false, true)
+	}
+	ack = next()
+	if got := ack["envelope_id"]; got != "E2" || ack["payload"] != nil {
+		t.Errorf("event ack: got %v, want envelope E2 without payload", ack)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: got %v, want %v", err, nil)
+	}
+	if a.Ready() {
+		t.Errorf("Ready after Run: got %v, want %v", true, false)
+	}
+	// Run waited for the DM's answer before returning.
+	posts := f.called("chat.postMessage")
+	if len(posts) != 1 {
+		t.Fatalf("chat.postMessage calls: got %v, want %v", len(posts), 1)
+	}
+	if got := posts[0].Form.Get("channel"); got != "D1" {
+		t.Errorf("channel: got %v, want %v", got, "D1")
+	}
+	if s := joined(posts[0].blocks(t)); !strings.Contains(s, "임문규") {
+		t.Errorf("DM answer does not show the speaker's talk:\n%s", s)
+	}
+	if n := len(f.called("response_url")); n != 0 {
+		t.Errorf("response_url posts: got %v, want %v", n, 0)
+	}
+}
+
+// TestSocketModeLargeAnswer checks that an answer too large for a Socket
+// Mode acknowledgement (20 KB) goes through the response_url instead.
+func TestSocketModeLargeAnswer(t *testing.T) {
+	f := newFakeSlack(t)
+	acks := make(chan map[string]any, 1)
+	f.socket = func(c *websocket.Conn) {
+		err := c.WriteJSON(map[string]any{"type": "hello"})
+		if err == nil {
+			err = c.WriteJSON(map[string]any{
+				"type": "slash_commands", "envelope_id": "E1", "accepts_response_payload": true,
+				"payload": map[string]any{
+					"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/talk",
+					"text": "show giant-talk", "response_url": f.responseURL(),
+				},
+			})
+		}
+		var ack map[string]any
+		if err == nil && c.ReadJSON(&ack) == nil {
+			acks <- ack
+		}
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
+	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, bot.New(giantCorpus(), bot.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.budget = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	var ack map[string]any
+	select {
+	case ack = <-acks:
+	case err := <-done:
+		t.Fatalf("Run returned early: %v", err)
+	case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("no acknowledgement")
+	}
+	if ack["envelope_id"] != "E1" || ack["payload"] != nil {
+		t.Errorf("ack: got %v, want envelope E1 without payload", ack)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: got %v, want %v", err, nil)
+	}
+	hooks := f.called("response_url")
+	if len(hooks) != 1 {
+		t.Fatalf("response_url posts: got %v, want %v", len(hooks), 1)
+	}
+	blocks, _ := hooks[0].JSON["blocks"].([]any)
+	checkLimits(t, blocks)
+}
