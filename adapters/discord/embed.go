@@ -121,16 +121,8 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 			fs = append(fs, field{"Links", strings.Join(ls, "\n"), false})
 		}
 	}
-	if len(fs) > maxFields {
-		more := len(fs) - (maxFields - 1)
-		fs = append(fs[:maxFields-1], field{"…", fmt.Sprintf("and %d more", more), false})
-	}
-	for _, f := range fs {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-			Name:   nonEmpty(cut(f.name, maxFieldName)),
-			Value:  nonEmpty(cutLines(f.value, maxFieldValue)),
-			Inline: f.inline,
-		})
+	for i, f := range fs {
+		fs[i].name, fs[i].value = nonEmpty(cut(f.name, maxFieldName)), nonEmpty(cutLines(f.value, maxFieldValue))
 	}
 
 	// Footers show no Markdown, so the footer is not escaped. The marker
@@ -144,15 +136,31 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
 	}
 
+	// Fields fill what the title and footer leave of 6,000 characters,
+	// keeping room for some of the description; those that do not fit
+	// are counted in a last "and N more" field.
 	fixed := length(e.Title) + length(footer)
-	for _, f := range e.Fields {
-		fixed += length(f.Name) + length(f.Value)
+	room := maxEmbedTotal - min(length(desc), maxDescription/4)
+	size := func(f field) int { return length(f.name) + length(f.value) }
+	total := fixed
+	for _, f := range fs {
+		total += size(f)
 	}
-	reserve := min(length(desc), maxDescription/4) // keep some of the recap
-	for fixed > maxEmbedTotal-reserve && len(e.Fields) > 0 {
-		last := e.Fields[len(e.Fields)-1]
-		fixed -= length(last.Name) + length(last.Value)
-		e.Fields = e.Fields[:len(e.Fields)-1]
+	if len(fs) > maxFields || total > room {
+		const moreSize = 20 // "…" and "and N more"
+		kept := 0
+		for kept < min(len(fs), maxFields-1) && fixed+size(fs[kept]) <= room-moreSize {
+			fixed += size(fs[kept])
+			kept++
+		}
+		more := field{"…", fmt.Sprintf("and %d more", len(fs)-kept), false}
+		fs = append(fs[:kept], more)
+		fixed += size(more)
+	} else {
+		fixed = total
+	}
+	for _, f := range fs {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: f.name, Value: f.value, Inline: f.inline})
 	}
 	e.Description = cutLines(desc, min(maxDescription, maxEmbedTotal-fixed))
 	return e
