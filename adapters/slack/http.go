@@ -53,6 +53,8 @@ func (a *Adapter) verified(h func(w http.ResponseWriter, r *http.Request, body [
 			switch {
 			case errors.Is(err, slackapi.ErrMissingHeaders):
 				reason = "missing signature"
+			case errors.Is(err, slackapi.ErrInvalidSignature):
+				reason = "bad signature"
 			case errors.Is(err, slackapi.ErrExpiredTimestamp):
 				reason = "stale timestamp"
 			case errors.Is(err, slackapi.ErrInvalidConfiguration):

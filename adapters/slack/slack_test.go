@@ -67,6 +67,10 @@ func TestVerification(t *testing.T) {
 	noSig.Del("X-Slack-Signature")
 	noTS := sign(testSecret, now, good)
 	noTS.Del("X-Slack-Request-Timestamp")
+	short := sign(testSecret, now, good)
+	short.Set("X-Slack-Signature", "v0=deadbeef")
+	notV0 := sign(testSecret, now, good)
+	notV0.Set("X-Slack-Signature", strings.Replace(notV0.Get("X-Slack-Signature"), "v0=", "v1=", 1))
 	badTS := sign(testSecret, now, good)
 	badTS.Set("X-Slack-Request-Timestamp", "yesterday")
 	big := strings.Repeat("a", maxBody+1)
@@ -85,6 +89,8 @@ func TestVerification(t *testing.T) {
 		{"signed", "POST", "/slack/commands", good, sign(testSecret, now, good), 200, ""},
 		{"ssl check", "POST", "/slack/commands", "ssl_check=1&token=x", sign(testSecret, now, "ssl_check=1&token=x"), 200, ""},
 		{"forged", "POST", "/slack/commands", good, forged, 401, "bad signature"},
+		{"short signature", "POST", "/slack/commands", good, short, 401, "bad signature"},
+		{"other version", "POST", "/slack/commands", good, notV0, 401, "bad signature"},
 		{"other secret", "POST", "/slack/commands", good, otherSecret, 401, "bad signature"},
 		{"body changed", "POST", "/slack/commands", good + "x", sign(testSecret, now, good), 401, "bad signature"},
 		{"no signature", "POST", "/slack/commands", good, noSig, 401, "missing signature"},
