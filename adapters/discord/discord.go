@@ -110,13 +110,16 @@ type session interface {
 // digest. It is safe for concurrent use; Run must not be called concurrently
 // with itself.
 type Adapter struct {
-	cfg  Config
-	b    *bot.Bot
-	log  *slog.Logger
-	s    session
-	pub  ed25519.PublicKey // nil without a public key
-	now  func() time.Time
-	self atomic.Pointer[string] // the bot's user id, once known
+	cfg   Config
+	b     *bot.Bot
+	log   *slog.Logger
+	s     session
+	http  *http.Client      // for channel messages, see rest
+	api   string            // REST base URL
+	token string            // Authorization header value; never logged
+	pub   ed25519.PublicKey // nil without a public key
+	now   func() time.Time
+	self  atomic.Pointer[string] // the bot's user id, once known
 
 	// deferAfter is how long an answer may take before the interaction is
 	// deferred (type 5 or 6) and the reply sent by editing @original.
@@ -164,15 +167,16 @@ func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 	return newAdapter(cfg, b, s)
 }
 
-func newSession(cfg Config) (*discordgo.Session, error) {
-	token := cfg.BotToken
-	if token != "" && !strings.HasPrefix(token, "Bot ") {
-		token = "Bot " + token
+// authorization returns the Authorization header value for the bot token.
+func authorization(cfg Config) string {
+	if cfg.BotToken == "" || strings.HasPrefix(cfg.BotToken, "Bot ") {
+		return cfg.BotToken
 	}
-	s, err := discordgo.New(token)
-	if err != nil {
-		return nil, fmt.Errorf("create discord session: %w", err)
-	}
+	return "Bot " + cfg.BotToken
+}
+
+// apiBase returns the REST base URL, ending in a slash.
+func apiBase(cfg Config) string {
 	base := cfg.APIURL
 	if base == "" {
 		base = DefaultAPIURL
@@ -180,9 +184,20 @@ func newSession(cfg Config) (*discordgo.Session, error) {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
+	return base
+}
+
+// userAgent is sent with the adapter's own REST calls, as Discord asks.
+const userAgent = "DiscordBot (https://github.com/talkbot/talkbot, 1)"
+
+func newSession(cfg Config) (*discordgo.Session, error) {
+	s, err := discordgo.New(authorization(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("create discord session: %w", err)
+	}
 	s.Client = &http.Client{
 		Timeout:   20 * time.Second,
-		Transport: &rebase{from: discordgo.EndpointAPI, to: base, next: http.DefaultTransport},
+		Transport: &rebase{from: discordgo.EndpointAPI, to: apiBase(cfg), next: http.DefaultTransport},
 	}
 	// A 429 is returned, not slept on: discordgo's retry sleeps without a
 	// context and without bound.
@@ -198,6 +213,9 @@ func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
 		b:          b,
 		log:        b.Logger().With("platform", platform),
 		s:          s,
+		http:       &http.Client{Timeout: 20 * time.Second},
+		api:        apiBase(cfg),
+		token:      authorization(cfg),
 		now:        time.Now,
 		deferAfter: 2 * time.Second,
 		work:       newWork(),

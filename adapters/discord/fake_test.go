@@ -34,7 +34,8 @@ type call struct {
 // fakeAPI is a Discord REST API on loopback. It records every call, keeps
 // registered commands by endpoint (overwritten, as Discord does) and the
 // messages posted per channel, and answers for some channels with errors:
-// "gone" 404 10003, "noaccess" 403 50001, "noperm" 403 50013, "limited" 429.
+// "gone" 404 10003, "noaccess" 403 50001, "noperm" 403 50013, "limited" 429,
+// "global" a global 429, "cloudflare" an HTML 429, "broken" 500.
 // It checks that every message body suppresses mentions.
 type fakeAPI struct {
 	t   *testing.T
@@ -127,6 +128,19 @@ func (f *fakeAPI) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	case "limited":
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "You are being rate limited.", "retry_after": 1.5, "global": false})
+		return
+	case "global":
+		w.Header().Set("X-RateLimit-Scope", "global")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "You are being rate limited.", "retry_after": 0.25, "global": true})
+		return
+	case "cloudflare":
+		w.Header().Set("Retry-After", "3")
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, "<html>banned for a while</html>")
+		return
+	case "broken":
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"code": 0, "message": "500: Internal Server Error"})
 		return
 	}
 	f.mentionsOff(r, "")

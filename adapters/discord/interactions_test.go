@@ -139,11 +139,20 @@ func TestCommands(t *testing.T) {
 func TestGolden(t *testing.T) {
 	e := newEnv(t, testBot(t, bot.Options{}), Config{})
 	_, _, body := e.do(t, talkJSON("sharding"))
+	golden(t, "talk_sharding.json", body)
+	// The README registers this file with curl for HTTP-only deployments.
+	golden(t, "commands.json", mustJSON(Commands()))
+}
+
+// golden compares JSON with testdata/name, indented; -update rewrites it.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
 	var out bytes.Buffer
-	if err := json.Indent(&out, body, "", "  "); err != nil {
+	if err := json.Indent(&out, got, "", "  "); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "talk_sharding.json")
+	out.WriteByte('\n')
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -154,7 +163,7 @@ func TestGolden(t *testing.T) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("got %s\nwant %s (run go test -update if the change is intended)", out.Bytes(), want)
+		t.Errorf("%s: got %s\nwant %s (run go test -update if the change is intended)", name, out.Bytes(), want)
 	}
 }
 

@@ -1,14 +1,19 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -38,8 +43,8 @@ func marker(key string) string { return "ref " + nonce(key)[:16] }
 //
 // Send returns an error wrapping bot.ErrChannelGone when Discord answers
 // 404 or 403 (Unknown Channel 10003, Missing Access 50001, Missing
-// Permissions 50013), a *bot.RateLimitError on 429 (it does not wait), and
-// other errors otherwise.
+// Permissions 50013), a *bot.RateLimitError on 429 without waiting (Global
+// set for Discord's global limit), and other errors otherwise.
 func (a *Adapter) Send(ctx context.Context, ch bot.ChannelRef, r bot.Reply, key string) (string, error) {
 	if a.cfg.BotToken == "" {
 		return "", fmt.Errorf("post to %s: %w", ch, errNoToken)
@@ -65,10 +70,9 @@ func (a *Adapter) Find(ctx context.Context, ch bot.ChannelRef, key string) (stri
 	if err != nil {
 		return "", false, fmt.Errorf("find in %s: %w", ch, err)
 	}
-	endpoint := discordgo.EndpointChannelMessages(ch.Channel)
-	body, err := a.s.RequestWithBucketID("GET", endpoint+"?limit=50", nil, endpoint, callOpts(ctx)...)
+	body, err := a.rest(ctx, http.MethodGet, "channels/"+url.PathEscape(ch.Channel)+"/messages?limit=50", nil)
 	if err != nil {
-		return "", false, fmt.Errorf("find in %s: %w", ch, classify(err))
+		return "", false, fmt.Errorf("find in %s: %w", ch, err)
 	}
 	var msgs []*discordgo.Message
 	if err := json.Unmarshal(body, &msgs); err != nil {
@@ -90,10 +94,9 @@ func (a *Adapter) Find(ctx context.Context, ch bot.ChannelRef, key string) (stri
 
 // post creates a channel message.
 func (a *Adapter) post(ctx context.Context, channel string, m message) (*discordgo.Message, error) {
-	endpoint := discordgo.EndpointChannelMessages(channel)
-	body, err := a.s.RequestWithBucketID("POST", endpoint, m, endpoint, callOpts(ctx)...)
+	body, err := a.rest(ctx, http.MethodPost, "channels/"+url.PathEscape(channel)+"/messages", m)
 	if err != nil {
-		return nil, classify(err)
+		return nil, err
 	}
 	var msg discordgo.Message
 	if err := json.Unmarshal(body, &msg); err != nil {
@@ -108,35 +111,97 @@ func (a *Adapter) selfID(ctx context.Context) (string, error) {
 	if id := a.self.Load(); id != nil {
 		return *id, nil
 	}
-	endpoint := discordgo.EndpointUser("@me")
-	body, err := a.s.RequestWithBucketID("GET", endpoint, nil, discordgo.EndpointUsers, callOpts(ctx)...)
+	body, err := a.rest(ctx, http.MethodGet, "users/@me", nil)
 	if err != nil {
-		return "", fmt.Errorf("get bot user: %w", classify(err))
+		return "", fmt.Errorf("get bot user: %w", err)
 	}
 	var u discordgo.User
 	if err := json.Unmarshal(body, &u); err != nil || u.ID == "" {
-		return "", fmt.Errorf("get bot user: no id in answer")
+		return "", errors.New("get bot user: no id in answer")
 	}
 	a.self.Store(&u.ID)
 	return u.ID, nil
 }
 
-// classify maps discordgo's errors to the core's: 404 and 403 wrap
-// bot.ErrChannelGone, 429 becomes a *bot.RateLimitError.
-func classify(err error) error {
-	if rl, ok := errors.AsType[*discordgo.RateLimitError](err); ok && rl.TooManyRequests != nil {
-		return &bot.RateLimitError{RetryAfter: rl.RetryAfter}
-	}
-	if re, ok := errors.AsType[*discordgo.RESTError](err); ok && re.Response != nil {
-		code := 0
-		if re.Message != nil {
-			code = re.Message.Code
+// apiError is an error answer from Discord's REST API.
+type apiError struct {
+	Status  int
+	Code    int    // Discord's JSON error code, 0 if none
+	Message string // Discord's message
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("discord answered %d: %s (code %d)", e.Status, e.Message, e.Code)
+}
+
+// rest makes one call to Discord's REST API with the bot token and returns
+// the body of a 2xx answer. Channel messages go through here rather than
+// discordgo, whose 429 error does not say whether the limit is global and
+// whose rate limiter waits without a context.
+//
+// A 429 returns a *bot.RateLimitError (retry_after, else the Retry-After
+// header, else one second; Global from the body or the X-RateLimit-Scope
+// header); 404, 403 and the codes Unknown Channel (10003), Missing Access
+// (50001) and Missing Permissions (50013) return an error wrapping
+// bot.ErrChannelGone and an *apiError.
+func (a *Adapter) rest(ctx context.Context, method, path string, in any) ([]byte, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s body: %w", method, err)
 		}
-		switch {
-		case code == discordgo.ErrCodeUnknownChannel, code == discordgo.ErrCodeMissingAccess, code == discordgo.ErrCodeMissingPermissions,
-			re.Response.StatusCode == http.StatusNotFound, re.Response.StatusCode == http.StatusForbidden:
-			return fmt.Errorf("%w: %w", bot.ErrChannelGone, err)
-		}
+		body = bytes.NewReader(b)
 	}
-	return err
+	req, err := http.NewRequestWithContext(ctx, method, a.api+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", a.token)
+	req.Header.Set("User-Agent", userAgent)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s answer: %w", method, req.URL.Path, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return data, nil
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		var rl struct {
+			RetryAfter float64 `json:"retry_after"`
+			Global     bool    `json:"global"`
+		}
+		_ = json.Unmarshal(data, &rl) // Cloudflare's 429s are HTML
+		wait := time.Duration(rl.RetryAfter * float64(time.Second))
+		if wait <= 0 {
+			if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil {
+				wait = time.Duration(s * float64(time.Second))
+			}
+		}
+		if wait <= 0 {
+			wait = time.Second
+		}
+		global := rl.Global || resp.Header.Get("X-RateLimit-Global") == "true" || resp.Header.Get("X-RateLimit-Scope") == "global"
+		return nil, &bot.RateLimitError{RetryAfter: wait, Global: global}
+	}
+	var m struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(data, &m)
+	e := &apiError{Status: resp.StatusCode, Code: m.Code, Message: m.Message}
+	switch {
+	case m.Code == discordgo.ErrCodeUnknownChannel, m.Code == discordgo.ErrCodeMissingAccess, m.Code == discordgo.ErrCodeMissingPermissions,
+		resp.StatusCode == http.StatusNotFound, resp.StatusCode == http.StatusForbidden:
+		return nil, fmt.Errorf("%w: %w", bot.ErrChannelGone, e)
+	}
+	return nil, e
 }

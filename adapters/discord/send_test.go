@@ -85,30 +85,39 @@ func TestSendErrors(t *testing.T) {
 	e := newEnv(t, b, Config{BotToken: "test-token"})
 	rep := weekReply(t, b)
 	tests := []struct {
-		ch        string
-		gone      bool
-		retryWait time.Duration
+		ch   string
+		gone bool
+		rate *bot.RateLimitError // nil: not a rate limit
 	}{
-		{"gone", true, 0},
-		{"noaccess", true, 0},
-		{"noperm", true, 0},
-		{"limited", false, 1500 * time.Millisecond},
+		{"gone", true, nil},
+		{"noaccess", true, nil},
+		{"noperm", true, nil},
+		{"broken", false, nil},
+		{"limited", false, &bot.RateLimitError{RetryAfter: 1500 * time.Millisecond}},
+		{"global", false, &bot.RateLimitError{RetryAfter: 250 * time.Millisecond, Global: true}},
+		{"cloudflare", false, &bot.RateLimitError{RetryAfter: 3 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ch, func(t *testing.T) {
 			ch := bot.ChannelRef{Platform: platform, Channel: tt.ch}
 			_, err := e.a.Send(context.Background(), ch, rep, "k")
+			if err == nil {
+				t.Fatal("got nil, want an error")
+			}
 			if got := errors.Is(err, bot.ErrChannelGone); got != tt.gone {
 				t.Errorf("got errors.Is(%v, ErrChannelGone) = %v, want %v", err, got, tt.gone)
 			}
 			rl, ok := errors.AsType[*bot.RateLimitError](err)
-			if tt.retryWait > 0 && (!ok || rl.RetryAfter != tt.retryWait) {
-				t.Errorf("got %v, want a *bot.RateLimitError retrying after %v", err, tt.retryWait)
+			if tt.rate != nil && (!ok || *rl != *tt.rate) {
+				t.Errorf("got %#v, want %#v", err, tt.rate)
+			}
+			if tt.rate == nil && ok {
+				t.Errorf("got %v, want no rate limit error", err)
 			}
 			if n := e.api.count(http.MethodPost, "/api/v10/channels/"+tt.ch+"/"); n != 1 {
 				t.Errorf("got %d posts, want 1 (no retry)", n)
 			}
-			if err != nil && strings.Contains(err.Error(), "test-token") {
+			if strings.Contains(err.Error(), "test-token") {
 				t.Errorf("got %v, want no token in errors", err)
 			}
 		})
