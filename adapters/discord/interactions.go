@@ -224,7 +224,10 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot
 	msg := func(rep bot.Reply) message {
 		o := renderOpts{public: m == modeShare}
 		if m == modeShare {
-			o.content = "Shared by <@" + req.User + ">"
+			o.content = "Shared"
+			if req.User != "" {
+				o.content = "Shared by <@" + req.User + ">" // shown, not pinged
+			}
 		}
 		return render(rep, o)
 	}
