@@ -36,10 +36,11 @@ func nonce(key string) string {
 func marker(key string) string { return "ref " + nonce(key)[:16] }
 
 // Send posts r publicly in the channel ch.Channel and returns the message
-// id. The message carries key as its nonce with enforce_nonce, so Discord
-// answers a repeat within a few minutes with the first message instead of
-// a second one, and a marker derived from key in its footer, which Find
-// looks for after a crash. Mentions are suppressed.
+// id. The message carries a nonce derived from key (a hash: Discord takes
+// 25 characters) with enforce_nonce, so Discord answers a repeat within a
+// few minutes with the first message instead of a second one, and a marker
+// derived from key in its footer, which Find looks for after a crash.
+// Mentions are suppressed. Send needs a bot token.
 //
 // Send returns an error wrapping bot.ErrChannelGone when Discord answers
 // 404 or 403 (Unknown Channel 10003, Missing Access 50001, Missing
