@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot/recaps"
@@ -30,10 +31,11 @@ const (
 type Index struct {
 	talks    []recaps.Talk
 	postings map[string][]posting
-	docLen   []float32
-	avgLen   float64
+	// lenNorm is BM25's k1·(1 − b + b·len/avglen) for each talk.
+	lenNorm []float32
 	// glossary maps a folded word to the folded words of its group.
 	glossary map[string][]string
+	pool     sync.Pool // of *scratch
 }
 
 type posting struct {
@@ -54,7 +56,7 @@ func NewIndex(talks []recaps.Talk, confs []recaps.Conference, glossary [][]strin
 	ix := &Index{
 		talks:    talks,
 		postings: make(map[string][]posting),
-		docLen:   make([]float32, len(talks)),
+		lenNorm:  make([]float32, len(talks)),
 		glossary: make(map[string][]string),
 	}
 	for _, group := range glossary {
@@ -108,11 +110,14 @@ func NewIndex(talks []recaps.Talk, confs []recaps.Conference, glossary [][]strin
 			ix.postings[term] = append(ix.postings[term], posting{int32(i), f})
 			n += f
 		}
-		ix.docLen[i] = n
+		ix.lenNorm[i] = n
 		total += float64(n)
 	}
 	if len(talks) > 0 {
-		ix.avgLen = total / float64(len(talks))
+		avg := total / float64(len(talks))
+		for i, n := range ix.lenNorm {
+			ix.lenNorm[i] = float32(bm25K1 * (1 - bm25B + bm25B*float64(n)/avg))
+		}
 	}
 	return ix
 }
@@ -178,6 +183,31 @@ func (ix *Index) parse(q string) []concept {
 	return out
 }
 
+// scratch holds per-query accumulators indexed by document, reused across
+// queries through Index.pool so a query allocates only its hits. Every
+// slot is zero between uses; the touched lists say which slots to reset.
+type scratch struct {
+	score   []float64
+	matched []uint16
+	best    []float64
+	alt     []float64
+	count   []uint16
+	inAll   []int32 // docs with a score
+	inBest  []int32 // docs matched by the current concept
+	inAlt   []int32 // docs touched by the current alternative
+}
+
+func (ix *Index) getScratch() *scratch {
+	if s, ok := ix.pool.Get().(*scratch); ok {
+		return s
+	}
+	n := len(ix.talks)
+	return &scratch{
+		score: make([]float64, n), matched: make([]uint16, n), best: make([]float64, n),
+		alt: make([]float64, n), count: make([]uint16, n),
+	}
+}
+
 // Search returns the talks matching q, best first. Each query word (with its
 // synonyms) adds its best-matching alternative's BM25F score; a talk missing
 // some of the words is ranked below talks that have them all.
@@ -187,48 +217,56 @@ func (ix *Index) Search(q string) []Hit {
 		return nil
 	}
 	n := float64(len(ix.talks))
-	scores := make(map[int32]float64)
-	matched := make(map[int32]int)
-	alt := make(map[int32]float64)
-	count := make(map[int32]int)
-	best := make(map[int32]float64)
+	s := ix.getScratch()
+	defer ix.pool.Put(s)
 	for _, c := range concepts {
-		clear(best)
 		for _, a := range c {
-			clear(alt)
-			clear(count)
 			for _, t := range a {
 				ps := ix.postings[t]
 				if len(ps) == 0 {
-					break
+					break // this alternative cannot match in full
 				}
 				df := float64(len(ps))
 				idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 				for _, p := range ps {
 					tf := float64(p.tf)
-					norm := 1 - bm25B + bm25B*float64(ix.docLen[p.doc])/ix.avgLen
-					alt[p.doc] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
-					count[p.doc]++
+					if s.count[p.doc] == 0 {
+						s.inAlt = append(s.inAlt, p.doc)
+					}
+					s.alt[p.doc] += idf * tf * (bm25K1 + 1) / (tf + float64(ix.lenNorm[p.doc]))
+					s.count[p.doc]++
 				}
 			}
-			for d, s := range alt {
-				if count[d] == len(a) && s > best[d] {
-					best[d] = s
+			for _, d := range s.inAlt {
+				if int(s.count[d]) == len(a) && s.alt[d] > s.best[d] {
+					if s.best[d] == 0 {
+						s.inBest = append(s.inBest, d)
+					}
+					s.best[d] = s.alt[d]
 				}
+				s.alt[d], s.count[d] = 0, 0
 			}
+			s.inAlt = s.inAlt[:0]
 		}
-		for d, s := range best {
-			scores[d] += s
-			matched[d]++
+		for _, d := range s.inBest {
+			if s.matched[d] == 0 {
+				s.inAll = append(s.inAll, d)
+			}
+			s.score[d] += s.best[d]
+			s.matched[d]++
+			s.best[d] = 0
 		}
+		s.inBest = s.inBest[:0]
 	}
-	hits := make([]Hit, 0, len(scores))
-	for d, s := range scores {
+	hits := make([]Hit, 0, len(s.inAll))
+	for _, d := range s.inAll {
 		// Coordination: a talk matching every query word outranks one that
 		// matches fewer, whatever their raw scores.
-		s *= float64(matched[d]) / float64(len(concepts))
-		hits = append(hits, Hit{Talk: &ix.talks[d], Score: s})
+		score := s.score[d] * float64(s.matched[d]) / float64(len(concepts))
+		hits = append(hits, Hit{Talk: &ix.talks[d], Score: score})
+		s.score[d], s.matched[d] = 0, 0
 	}
+	s.inAll = s.inAll[:0]
 	slices.SortFunc(hits, func(a, b Hit) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Talk.ID, b.Talk.ID))
 	})
