@@ -251,7 +251,7 @@ func (b *Bot) hitItem(n int, t *recaps.Talk) Item {
 		detail += " · " + strings.Join(names, ", ")
 	}
 	return Item{
-		Text:   fmt.Sprintf("%d. %s", n, t.Title),
+		Text:   strconv.Itoa(n) + ". " + t.Title,
 		Detail: detail,
 		Action: &Action{Kind: ActionShow, Label: "Show full recap", Value: encodeAction(ActionShow, 0, t.ID)},
 	}

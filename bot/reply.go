@@ -3,6 +3,7 @@ package bot
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Reply is the neutral answer model that adapters render as Block Kit,
@@ -102,15 +103,24 @@ func (r Reply) Text() string {
 // encodeAction builds an Action.Value: kind code, page, and argument, cut to
 // fit MaxActionValue on a rune boundary.
 func encodeAction(kind ActionKind, page int, arg string) string {
-	code := map[ActionKind]string{ActionNext: "n", ActionShow: "s", ActionShare: "x"}[kind]
-	v := code + strconv.Itoa(page) + ":"
-	for _, r := range arg {
-		if len(v)+len(string(r)) > MaxActionValue {
+	var code string
+	switch kind {
+	case ActionNext:
+		code = "n"
+	case ActionShow:
+		code = "s"
+	case ActionShare:
+		code = "x"
+	}
+	head := code + strconv.Itoa(page) + ":"
+	end := 0
+	for i, r := range arg {
+		if len(head)+i+utf8.RuneLen(r) > MaxActionValue {
 			break
 		}
-		v += string(r)
+		end = i + utf8.RuneLen(r)
 	}
-	return v
+	return head + arg[:end]
 }
 
 // ParsedAction is a decoded Action.Value.

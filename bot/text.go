@@ -113,6 +113,9 @@ func stripKorean(w string, glossary, indexed func(string) bool) string {
 
 // strip removes up to three suffixes from w until known accepts the rest.
 func strip(w string, known func(string) bool) (string, bool) {
+	if r, _ := utf8.DecodeLastRuneInString(w); !isHangul(r) {
+		return "", false // every suffix is Hangul
+	}
 	cur := w
 	for range 3 {
 		next := ""

@@ -32,8 +32,16 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	text := unescaper.Replace(sc.Text)
 	req := bot.Request{Platform: Platform, Team: sc.TeamID, Channel: sc.ChannelID, User: sc.UserID, Text: text}
 	cmd := bot.ParseCommand(text)
+	if !usesStore(cmd) && a.budget > 0 {
+		// Searches and listings are answered from memory in microseconds:
+		// answer inline, without a background job.
+		m := render(a.bot.Handle(ctx, req), view{})
+		m.ResponseType = responseEphemeral
+		return &m
+	}
 
-	// The job hands its answer to this function while it is waiting for
+	// Commands that touch the store (or look up the user's role) may be
+	// slow: the job hands its answer to this function while it is waiting for
 	// it, and posts it to the response_url once it has given up: exactly
 	// one of the two happens.
 	answer := make(chan message)
@@ -69,6 +77,16 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	}
 	close(gaveUp)
 	return nil
+}
+
+// usesStore reports whether a command reads or writes the store, which may
+// block on disk, so that its answer must not hold up the acknowledgement.
+func usesStore(cmd bot.Command) bool {
+	switch cmd.Verb {
+	case bot.VerbWeek, bot.VerbSubscribe, bot.VerbUnsubscribe, bot.VerbSubscriptions:
+		return true
+	}
+	return false
 }
 
 // interaction handles a button press, after it has been acknowledged.

@@ -1,12 +1,16 @@
 package slack
 
 import (
+	"bytes"
 	"encoding/json"
+
 	"errors"
+	gojson "github.com/goccy/go-json"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -149,13 +153,22 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body
 }
 
 // writeJSON writes v as a JSON response. The encoding cannot fail for the
-// adapter's own types.
+// adapter's own types. Buffers are pooled: answers are a few KB each and
+// this is the hot path of every slash command.
 func writeJSON(w http.ResponseWriter, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer jsonBuffers.Put(buf)
+	buf.Reset()
+	enc := gojson.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b)
+	_, _ = w.Write(buf.Bytes())
 }
+
+// jsonBuffers pools writeJSON's buffers (sync.Pool is safe for concurrent
+// use; it holds no state between requests).
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -1,8 +1,8 @@
 package slack
 
 import (
-	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 
@@ -68,7 +68,9 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // esc escapes s for any Slack text field.
 func esc(s string) string { return escaper.Replace(s) }
 
-// width returns the length of s as Slack counts it.
+// width returns the length of s as Slack counts it, in UTF-16 code units.
+// A rune never takes more UTF-16 units than UTF-8 bytes, so len(s) bounds
+// it from above, which cut and pack use to skip the count.
 func width(s string) int {
 	n := 0
 	for _, r := range s {
@@ -80,7 +82,7 @@ func width(s string) int {
 // cut shortens escaped text s to at most n characters, cutting on a rune
 // boundary, never inside an HTML entity, and ending with "…" when cut.
 func cut(s string, n int) string {
-	if width(s) <= n {
+	if len(s) <= n || width(s) <= n {
 		return s
 	}
 	w, end := 0, 0
@@ -98,6 +100,19 @@ func cut(s string, n int) string {
 		s = s[:i]
 	}
 	return strings.TrimRight(s, " \n\t") + "…"
+}
+
+// oneLine collapses runs of white space, newlines included, to one space.
+// Corpus bullets are already on one line, so the common case returns s.
+func oneLine(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f',
+			c == ' ' && i+1 < len(s) && s[i+1] == ' ':
+			return strings.Join(strings.Fields(s), " ")
+		}
+	}
+	return s
 }
 
 // line escapes plain text and cuts it to n characters.
@@ -146,16 +161,29 @@ func link(title, u string) string {
 func pack(lines []string, n int) []string {
 	var out []string
 	var cur strings.Builder
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	cur.Grow(min(size, 4*n)) // one allocation for the common single text
+	w := 0                   // width of cur
 	for _, l := range lines {
 		l = cut(l, n)
-		if cur.Len() > 0 && width(cur.String())+1+width(l) > n {
+		lw := len(l) // an upper bound of the width; exact only when it matters
+		if w+1+lw > n {
+			lw = width(l)
+		}
+		if cur.Len() > 0 && w+1+lw > n {
 			out = append(out, cur.String())
 			cur.Reset()
+			w = 0
 		}
 		if cur.Len() > 0 {
 			cur.WriteByte('\n')
+			w++
 		}
 		cur.WriteString(l)
+		w += lw
 	}
 	if cur.Len() > 0 {
 		out = append(out, cur.String())
@@ -207,7 +235,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		}
 		for _, b := range s.Bullets {
 			if b = strings.TrimSpace(b); b != "" {
-				lines = append(lines, "• "+esc(strings.Join(strings.Fields(b), " ")))
+				lines = append(lines, "• "+esc(oneLine(b)))
 			}
 		}
 		for _, t := range pack(lines, maxSectionText) {
@@ -227,7 +255,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		}
 		var acc *slackapi.Accessory
 		if it.Action != nil && !(v.public && it.Action.Kind == bot.ActionShare) {
-			acc = slackapi.NewAccessory(button(fmt.Sprintf("%sitem_%d", actionIDPrefix, i), *it.Action))
+			acc = slackapi.NewAccessory(button(actionIDPrefix+"item_"+strconv.Itoa(i), *it.Action))
 		}
 		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
 	}
@@ -258,7 +286,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		if len(buttons) == maxActions {
 			break
 		}
-		buttons = append(buttons, button(fmt.Sprintf("%s%s_%d", actionIDPrefix, a.Kind, i), a))
+		buttons = append(buttons, button(actionIDPrefix+string(a.Kind)+"_"+strconv.Itoa(i), a))
 	}
 	if len(buttons) > 0 {
 		tail = append(tail, slackapi.NewActionBlock("", buttons...))
