@@ -152,6 +152,37 @@ func (db *DB) PutSubscription(ctx context.Context, s bot.Subscription) error {
 	})
 }
 
+// PutSubscriptions creates or replaces many subscriptions in one
+// transaction: all are written or none. It is for imports and tests; the
+// bot uses PutSubscription.
+func (db *DB) PutSubscriptions(ctx context.Context, subs []bot.Subscription) error {
+	keys := make([][]byte, len(subs))
+	vals := make([][]byte, len(subs))
+	for i, s := range subs {
+		k, err := channelKey(s.ChannelRef)
+		if err != nil {
+			return err
+		}
+		v, err := json.Marshal(s)
+		if err != nil {
+			return fmt.Errorf("encode subscription of %s: %w", s.ChannelRef, err)
+		}
+		keys[i], vals[i] = k, v
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSubscriptions)
+		for i := range keys {
+			if err := b.Put(keys[i], vals[i]); err != nil {
+				return fmt.Errorf("put subscription: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // DeleteSubscription removes the channel's subscription, or returns an error
 // that is bot.ErrNotFound. Its featured history and ledger entries stay.
 func (db *DB) DeleteSubscription(ctx context.Context, ch bot.ChannelRef) error {

@@ -736,3 +736,27 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Errorf("Check after concurrent writes: %v\n%s", err, &out)
 	}
 }
+
+func TestPutSubscriptions(t *testing.T) {
+	db := mustOpen(t)
+	ctx := context.Background()
+	subs := []bot.Subscription{
+		{ChannelRef: bot.ChannelRef{Platform: "slack", Channel: "C1"}, Topics: []string{"kafka"}},
+		{ChannelRef: bot.ChannelRef{Platform: "discord", Channel: "D1"}},
+	}
+	if err := db.PutSubscriptions(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Subscriptions(ctx)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Subscriptions: got %d, %v; want 2", len(got), err)
+	}
+	// One bad entry writes nothing.
+	bad := []bot.Subscription{{ChannelRef: bot.ChannelRef{Platform: "slack", Channel: "C9"}}, {}}
+	if err := db.PutSubscriptions(ctx, bad); err == nil {
+		t.Error("PutSubscriptions with an empty channel: got nil error")
+	}
+	if _, err := db.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "C9"}); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("after a refused batch: got %v, want ErrNotFound", err)
+	}
+}
