@@ -35,8 +35,14 @@ var slashBody = url.Values{
 
 // signSlack returns the v0 signature headers Slack would send for body.
 func signSlack(body string, now time.Time) http.Header {
+	return signSlackSecret(benchSecret, body, now)
+}
+
+// signSlackSecret signs body with secret as Slack does (v0 HMAC-SHA256 over
+// "v0:timestamp:body").
+func signSlackSecret(secret, body string, now time.Time) http.Header {
 	ts := strconv.FormatInt(now.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(benchSecret))
+	mac := hmac.New(sha256.New, []byte(secret))
 	io.WriteString(mac, "v0:"+ts+":"+body)
 	h := http.Header{}
 	h.Set("X-Slack-Request-Timestamp", ts)
