@@ -234,6 +234,9 @@ func (b *Bot) searchReply(q string, page int) Reply {
 	for i := first; i < end; i++ {
 		rep.Items = append(rep.Items, b.hitItem(i+1, hits[i].Talk))
 	}
+	if page == 1 && len(rep.Items) > 0 {
+		rep.ItemsHeading = "More results"
+	}
 	rep.Actions = nil
 	if end < len(hits) {
 		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: "Next results", Value: encodeAction(ActionNext, page+1, q)})
@@ -402,6 +405,7 @@ func (b *Bot) conferenceReply(q string) (Reply, bool) {
 		for i := range b.corpus.Talks {
 			if t := &b.corpus.Talks[i]; t.Conference == id {
 				rep.Items = append(rep.Items, b.hitItem(len(rep.Items)+1, t))
+				rep.ItemsHeading = "Talks"
 			}
 		}
 	}

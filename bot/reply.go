@@ -17,6 +17,9 @@ type Reply struct {
 	Fields   []Field
 	Sections []Section
 	Items    []Item // a list of rows, such as further search hits
+	// ItemsHeading labels Items ("More results") when the reply has other
+	// content above them; empty when the list is the whole reply.
+	ItemsHeading string
 	Links    []Link
 	Actions  []Action
 	Footer   string

@@ -68,6 +68,9 @@ func Render(w io.Writer, r bot.Reply, hint Hint) error {
 	}
 	if len(r.Items) > 0 {
 		b.WriteString("\n")
+		if r.ItemsHeading != "" {
+			b.WriteString(r.ItemsHeading + "\n")
+		}
 		for _, it := range r.Items {
 			b.WriteString("  " + it.Text + "\n")
 			detail := it.Detail

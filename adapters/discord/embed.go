@@ -107,8 +107,22 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 		v := escape(f.Value)
 		fs = append(fs, field{escape(f.Name), v, length(v) <= 40 && !strings.Contains(v, "\n")})
 	}
-	for _, it := range r.Items {
-		fs = append(fs, field{escape(it.Text), escape(it.Detail), false})
+	if r.ItemsHeading != "" && len(r.Items) > 0 {
+		// One field under the heading, a line per item; each item's own
+		// button follows in the components.
+		var ls []string
+		for _, it := range r.Items {
+			l := "**" + escape(it.Text) + "**"
+			if it.Detail != "" {
+				l += "\n" + escape(it.Detail)
+			}
+			ls = append(ls, l)
+		}
+		fs = append(fs, field{escape(r.ItemsHeading), strings.Join(ls, "\n"), false})
+	} else {
+		for _, it := range r.Items {
+			fs = append(fs, field{escape(it.Text), escape(it.Detail), false})
+		}
 	}
 	if len(r.Links) > 0 {
 		var ls []string

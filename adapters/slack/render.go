@@ -242,6 +242,9 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 			body = append(body, slackapi.NewSectionBlock(mrkdwn(t), nil, nil))
 		}
 	}
+	if h := line(rep.ItemsHeading, maxSectionText); h != "" && len(rep.Items) > 0 {
+		body = append(body, slackapi.NewSectionBlock(mrkdwn("*"+h+"*"), nil, nil))
+	}
 	for i, it := range rep.Items {
 		var lines []string
 		if t := line(it.Text, maxSectionText/2); t != "" {
