@@ -20,9 +20,9 @@ type Reply struct {
 	// ItemsHeading labels Items ("More results") when the reply has other
 	// content above them; empty when the list is the whole reply.
 	ItemsHeading string
-	Links    []Link
-	Actions  []Action
-	Footer   string
+	Links        []Link
+	Actions      []Action
+	Footer       string
 
 	// Outcome classifies the reply for logs and metrics.
 	Outcome Outcome
