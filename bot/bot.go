@@ -72,6 +72,7 @@ type Bot struct {
 	years    map[string][]string       // year → conference ids
 	vocab    []suggestion              // tags, speakers and titles for suggestions
 	tagCount map[string]int            // tag → number of talks
+	cards    map[string]*card          // talk id → formatted reply parts
 }
 
 // New returns a Bot over the corpus. The corpus must not be modified after.
@@ -122,6 +123,10 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		}
 	}
 	b.vocab = buildVocab(c, b.tagCount)
+	b.cards = make(map[string]*card, len(c.Talks))
+	for i := range c.Talks {
+		b.cards[c.Talks[i].ID] = b.newCard(&c.Talks[i])
+	}
 	return b
 }
 
@@ -249,15 +254,9 @@ func (b *Bot) searchReply(q string, page int) Reply {
 }
 
 func (b *Bot) hitItem(n int, t *recaps.Talk) Item {
-	detail := b.confName(t.Conference)
-	if names := t.SpeakerNames(); len(names) > 0 {
-		detail += " · " + strings.Join(names, ", ")
-	}
-	return Item{
-		Text:   strconv.Itoa(n) + ". " + t.Title,
-		Detail: detail,
-		Action: &Action{Kind: ActionShow, Label: "Show full recap", Value: encodeAction(ActionShow, 0, t.ID)},
-	}
+	c := b.card(t)
+	show := c.show // the item's own copy: callers may not share the card's
+	return Item{Text: strconv.Itoa(n) + ". " + t.Title, Detail: c.detail, Action: &show}
 }
 
 func (b *Bot) confName(id string) string {
@@ -267,13 +266,25 @@ func (b *Bot) confName(id string) string {
 	return id
 }
 
-// talkReply expands a talk: its title, conference, speakers, summary,
-// lessons and links.
-func (b *Bot) talkReply(t *recaps.Talk, intro string) Reply {
-	rep := Reply{Title: t.Title, Intro: intro, Outcome: OutcomeOK}
-	if t.TitleEN != "" && t.TitleEN != t.Title {
-		rep.Intro = strings.TrimSpace(strings.Join([]string{intro, t.TitleEN}, "\n"))
+// card holds a talk's reply parts, formatted once in New: the corpus does
+// not change, and answers reuse them (their slices are clipped, so a reply
+// that appends to one copies it first).
+type card struct {
+	rep    Reply  // the expanded talk, without Intro and Actions
+	detail string // the one-line description in lists
+	show   Action // "Show full recap"
+	share  Action // "Share to channel" of the expanded talk
+}
+
+func (b *Bot) card(t *recaps.Talk) *card {
+	if c, ok := b.cards[t.ID]; ok {
+		return c
 	}
+	return b.newCard(t) // a talk from outside the corpus; not cached
+}
+
+func (b *Bot) newCard(t *recaps.Talk) *card {
+	rep := Reply{Title: t.Title, Outcome: OutcomeOK}
 	conf := b.confName(t.Conference)
 	if c, ok := b.corpus.Conference(t.Conference); ok && c.Date != "" {
 		conf += " (" + c.Date + ")"
@@ -307,7 +318,29 @@ func (b *Bot) talkReply(t *recaps.Talk, intro string) Reply {
 		rep.TitleURL = t.Links[0].URL
 	}
 	rep.Footer = "id: " + t.ID + " · tags: " + strings.Join(t.Tags, ", ")
-	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, 1, "show "+t.ID)}}
+	rep.Fields, rep.Sections, rep.Links = slices.Clip(rep.Fields), slices.Clip(rep.Sections), slices.Clip(rep.Links)
+	detail := b.confName(t.Conference)
+	if names := t.SpeakerNames(); len(names) > 0 {
+		detail += " · " + strings.Join(names, ", ")
+	}
+	return &card{
+		rep:    rep,
+		detail: detail,
+		show:   Action{Kind: ActionShow, Label: "Show full recap", Value: encodeAction(ActionShow, 0, t.ID)},
+		share:  Action{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, 1, "show "+t.ID)},
+	}
+}
+
+// talkReply expands a talk: its title, conference, speakers, summary,
+// lessons and links.
+func (b *Bot) talkReply(t *recaps.Talk, intro string) Reply {
+	c := b.card(t)
+	rep := c.rep
+	rep.Intro = intro
+	if t.TitleEN != "" && t.TitleEN != t.Title {
+		rep.Intro = strings.TrimSpace(intro + "\n" + t.TitleEN)
+	}
+	rep.Actions = []Action{c.share}
 	return rep
 }
 

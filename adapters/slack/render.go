@@ -156,22 +156,41 @@ func link(title, u string) string {
 	return "<" + href + "|" + title + ">"
 }
 
+// textLine is one line of a section: pre and post wrap the text ("*" for
+// bold headings, "• " for bullets). Keeping them apart lets pack write a
+// line without building it first.
+type textLine struct{ pre, text, post string }
+
+// plainLines makes textLines of lines.
+func plainLines(lines []string) []textLine {
+	out := make([]textLine, len(lines))
+	for i, l := range lines {
+		out[i].text = l
+	}
+	return out
+}
+
 // pack joins lines with newlines into texts of at most n characters each. A
 // line longer than n is cut; lines are never split between texts otherwise.
-func pack(lines []string, n int) []string {
+func pack(lines []textLine, n int) []string {
 	var out []string
 	var cur strings.Builder
 	size := 0
 	for _, l := range lines {
-		size += len(l) + 1
+		size += len(l.pre) + len(l.text) + len(l.post) + 1
 	}
 	cur.Grow(min(size, 4*n)) // one allocation for the common single text
 	w := 0                   // width of cur
 	for _, l := range lines {
-		l = cut(l, n)
-		lw := len(l) // an upper bound of the width; exact only when it matters
-		if w+1+lw > n {
-			lw = width(l)
+		// Byte lengths bound widths from above; count exactly only when
+		// the bound says the line might not fit.
+		lw := len(l.pre) + len(l.text) + len(l.post)
+		if lw > n || w+1+lw > n {
+			lw = width(l.pre) + width(l.text) + width(l.post)
+		}
+		if lw > n {
+			l = textLine{text: cut(l.pre+l.text+l.post, n)}
+			lw = width(l.text)
 		}
 		if cur.Len() > 0 && w+1+lw > n {
 			out = append(out, cur.String())
@@ -182,7 +201,9 @@ func pack(lines []string, n int) []string {
 			cur.WriteByte('\n')
 			w++
 		}
-		cur.WriteString(l)
+		cur.WriteString(l.pre)
+		cur.WriteString(l.text)
+		cur.WriteString(l.post)
 		w += lw
 	}
 	if cur.Len() > 0 {
@@ -196,7 +217,7 @@ func pack(lines []string, n int) []string {
 // fit, it is cut and a context line says so; the footer, the attribution and
 // the buttons are always kept.
 func blocks(rep bot.Reply, v view) []slackapi.Block {
-	var body []slackapi.Block
+	body := make([]slackapi.Block, 0, 8+len(rep.Sections)+len(rep.Items))
 	if rep.Title != "" {
 		if rep.TitleURL != "" {
 			body = append(body, slackapi.NewSectionBlock(mrkdwn("*"+link(rep.Title, rep.TitleURL)+"*"), nil, nil))
@@ -204,7 +225,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 			body = append(body, slackapi.NewHeaderBlock(plain(line(rep.Title, maxHeaderText))))
 		}
 	}
-	for _, t := range pack(strings.Split(esc(strings.TrimSpace(rep.Intro)), "\n"), maxSectionText) {
+	for _, t := range pack(plainLines(strings.Split(esc(strings.TrimSpace(rep.Intro)), "\n")), maxSectionText) {
 		if strings.TrimSpace(t) != "" {
 			body = append(body, slackapi.NewSectionBlock(mrkdwn(t), nil, nil))
 		}
@@ -226,16 +247,16 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		body = append(body, slackapi.NewSectionBlock(nil, fields, nil))
 	}
 	for _, s := range rep.Sections {
-		var lines []string
+		lines := make([]textLine, 0, len(s.Bullets)+2)
 		if h := line(s.Heading, maxSectionText/4); h != "" {
-			lines = append(lines, "*"+h+"*")
+			lines = append(lines, textLine{"*", h, "*"})
 		}
 		if t := esc(strings.TrimSpace(s.Text)); t != "" {
-			lines = append(lines, strings.Split(t, "\n")...)
+			lines = append(lines, plainLines(strings.Split(t, "\n"))...)
 		}
 		for _, b := range s.Bullets {
 			if b = strings.TrimSpace(b); b != "" {
-				lines = append(lines, "• "+esc(oneLine(b)))
+				lines = append(lines, textLine{"• ", esc(oneLine(b)), ""})
 			}
 		}
 		for _, t := range pack(lines, maxSectionText) {
@@ -263,9 +284,9 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
 	}
 	if len(rep.Links) > 0 {
-		lines := []string{"*Links*"}
+		lines := []textLine{{"*", "Links", "*"}}
 		for _, l := range rep.Links {
-			lines = append(lines, "• "+link(l.Title, l.URL))
+			lines = append(lines, textLine{"• ", link(l.Title, l.URL), ""})
 		}
 		for _, t := range pack(lines, maxSectionText) {
 			body = append(body, slackapi.NewSectionBlock(mrkdwn(t), nil, nil))
