@@ -9,7 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -38,6 +38,7 @@ type app struct {
 	schedule  cron.Schedule
 	platforms map[string]platform
 	metrics   *metrics
+	digestMu  sync.Mutex // held by the digest run in progress
 }
 
 // open builds the app from cfg: corpus, store, core, adapters. The caller
@@ -118,6 +119,8 @@ func (a *app) routes() http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", a.metrics.handler())
+	mux.HandleFunc("POST /digest/run", loopbackOnly(a.serveDigestRun))
+	mux.HandleFunc("GET /digest/plan", loopbackOnly(a.serveDigestPlan))
 	for name, p := range a.platforms {
 		mux.Handle("/"+name+"/", p.Handler())
 	}
@@ -206,21 +209,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler) error 
 // runScheduler runs the digest on its cron schedule until ctx ends, and
 // once at start when this week's run is due but not done (a missed run).
 func (a *app) runScheduler(ctx context.Context) error {
-	loc, _ := a.cfg.Location()
-	var running atomic.Bool
+	loc := a.bot.Location()
 	job := func(why string) {
-		if !running.CompareAndSwap(false, true) {
-			a.log.Warn("digest still running; skipping this trigger", "trigger", why)
-			return
-		}
-		defer running.Store(false)
 		w, due := a.bot.Due(a.schedule, a.bot.Now())
 		if !due {
 			return
 		}
-		a.log.Info("digest starting", "week", w.String(), "trigger", why)
-		if _, err := a.digest.Run(ctx, w); err != nil && !errors.Is(err, context.Canceled) {
-			a.log.Error("digest run failed", "week", w.String(), "err", err)
+		if _, err := a.runDigest(ctx, w, why); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("digest run failed", "week", w.String(), "trigger", why, "err", err)
 		}
 	}
 	c := cron.New(
@@ -237,6 +233,58 @@ func (a *app) runScheduler(ctx context.Context) error {
 	<-ctx.Done()
 	<-c.Stop().Done() // waits for a running digest to checkpoint
 	return nil
+}
+
+// errDigestRunning is returned by runDigest while another run is going.
+var errDigestRunning = errors.New("a digest run is already in progress")
+
+// runDigest runs week w's digest unless a run is in progress (then it
+// returns errDigestRunning at once): the scheduler, the catch-up and
+// "talkbot digest --now" share it.
+func (a *app) runDigest(ctx context.Context, w bot.Week, why string) (bot.Report, error) {
+	if !a.digestMu.TryLock() {
+		a.log.Warn("digest still running; skipping this trigger", "trigger", why)
+		return bot.Report{}, errDigestRunning
+	}
+	defer a.digestMu.Unlock()
+	a.log.Info("digest starting", "week", w.String(), "trigger", why)
+	return a.digest.Run(ctx, w)
+}
+
+// loopbackOnly refuses requests that do not come from this machine: the
+// digest endpoints are for "talkbot digest" next to a running serve, not
+// for the public URL that Slack and Discord reach.
+func loopbackOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() || r.Header.Get("X-Forwarded-For") != "" {
+			http.Error(w, "forbidden: the digest endpoints answer loopback clients only", http.StatusForbidden)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// serveDigestRun runs this week's digest now and answers with the report.
+func (a *app) serveDigestRun(w http.ResponseWriter, r *http.Request) {
+	week := bot.WeekOf(a.bot.Now(), a.bot.Location())
+	rep, err := a.runDigest(r.Context(), week, "http")
+	if errors.Is(err, errDigestRunning) {
+		http.Error(w, err.Error(), http.StatusConflict)
+		return
+	}
+	writeReport(w, digestResult{Week: week.String(), Report: rep, Err: errString(err)})
+}
+
+// serveDigestPlan answers with this week's plan.
+func (a *app) serveDigestPlan(w http.ResponseWriter, r *http.Request) {
+	week := bot.WeekOf(a.bot.Now(), a.bot.Location())
+	plan, err := a.digest.Plan(r.Context(), week)
+	if err != nil {
+		http.Error(w, "plan digest: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeReport(w, digestResult{Week: week.String(), Plan: a.planLines(plan)})
 }
 
 // cronLogger adapts slog to cron's logger.

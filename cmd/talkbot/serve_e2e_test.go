@@ -111,7 +111,7 @@ func TestServeCatchesUpMissedDigest(t *testing.T) {
 	if now := time.Now().UTC(); now.Weekday() == time.Monday && now.Hour() == 0 && now.Minute() == 0 {
 		t.Skip("the schedule fires this very minute; the catch-up is not distinguishable")
 	}
-	_, logs, stop := startServe(t, env)
+	addr, logs, stop := startServe(t, env)
 	for range 2 {
 		select {
 		case <-fake.posted:
@@ -119,6 +119,21 @@ func TestServeCatchesUpMissedDigest(t *testing.T) {
 			stop()
 			t.Fatalf("digest not delivered at start:\n%s", logs.String())
 		}
+	}
+	// "talkbot digest" next to the running serve: the store is locked, so
+	// the command asks serve over loopback; the ledger makes --now a no-op.
+	addrEnv := map[string]string{}
+	for k, v := range env {
+		addrEnv[k] = v
+	}
+	addrEnv["TALKBOT_HTTP_ADDR"] = addr
+	out, _, err := runT(t, addrEnv, "", "digest", "--now")
+	if err != nil || !strings.Contains(out, "sent 0, already delivered 2") {
+		t.Errorf("digest --now beside serve: got %v\n%s", err, out)
+	}
+	out, _, err = runT(t, addrEnv, "", "digest", "--dry-run")
+	if err != nil || !strings.Contains(out, "slack:C1\t") || !strings.Contains(out, "already delivered") {
+		t.Errorf("digest --dry-run beside serve: got %v\n%s", err, out)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)
@@ -195,6 +210,32 @@ func TestServeLogsNoSecrets(t *testing.T) {
 		}
 		if strings.Contains(out, v) || strings.Contains(out, v[:12]) {
 			t.Errorf("log contains %s", name)
+		}
+	}
+}
+
+func TestDigestEndpointsAreLoopbackOnly(t *testing.T) {
+	h := loopbackOnly(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ran") })
+	tests := []struct {
+		remote string
+		xff    string
+		want   int
+	}{
+		{"127.0.0.1:5000", "", http.StatusOK},
+		{"[::1]:5000", "", http.StatusOK},
+		{"10.1.2.3:5000", "", http.StatusForbidden},
+		{"127.0.0.1:5000", "203.0.113.9", http.StatusForbidden}, // through a proxy
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodPost, "/digest/run", nil)
+		r.RemoteAddr = tt.remote
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		w := httptest.NewRecorder()
+		h(w, r)
+		if w.Code != tt.want {
+			t.Errorf("from %s (X-Forwarded-For %q): got %d, want %d", tt.remote, tt.xff, w.Code, tt.want)
 		}
 	}
 }
