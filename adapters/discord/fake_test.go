@@ -423,25 +423,6 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// rejections counts refused requests, as a bot.Observer.
-type rejections struct {
-	mu      sync.Mutex
-	reasons []string
-}
-
-func (o *rejections) Handled(string, bot.Verb, bot.Outcome, time.Duration) {}
-func (o *rejections) Rejected(platform, reason string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.reasons = append(o.reasons, platform+": "+reason)
-}
-
-func (o *rejections) list() []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]string(nil), o.reasons...)
-}
-
 // memStore is an in-memory bot.Store whose Subscription waits for gate.
 type memStore struct {
 	gate chan struct{}

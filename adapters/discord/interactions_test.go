@@ -19,6 +19,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -64,14 +65,14 @@ func TestRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			obs := &rejections{}
+			obs := &bottest.Observer{}
 			e := newEnv(t, testBot(t, bot.Options{Observer: obs}), Config{})
 			rec := httptest.NewRecorder()
 			e.a.Handler().ServeHTTP(rec, tt.req(e))
 			if rec.Code != tt.code {
 				t.Errorf("got status %d, want %d", rec.Code, tt.code)
 			}
-			if got, want := obs.list(), []string{"discord: " + tt.reason}; !slices.Equal(got, want) {
+			if got, want := obs.Rejections(), []string{"discord: " + tt.reason}; !slices.Equal(got, want) {
 				t.Errorf("got rejections %v, want %v", got, want)
 			}
 		})

@@ -21,6 +21,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -169,32 +170,12 @@ func (f *fakeSlack) called(method string) []call {
 	return out
 }
 
-// observer records the core's Handled and Rejected reports.
-type observer struct {
-	mu       sync.Mutex
-	rejected []string
-}
-
-func (o *observer) Handled(string, bot.Verb, bot.Outcome, time.Duration) {}
-
-func (o *observer) Rejected(platform, reason string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.rejected = append(o.rejected, platform+": "+reason)
-}
-
-func (o *observer) reasons() []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return slices.Clone(o.rejected)
-}
-
 // testEnv is an adapter over the embedded corpus, a fake Slack API and a
 // loopback HTTP server for its Handler.
 type testEnv struct {
 	a     *Adapter
 	slack *fakeSlack
-	obs   *observer
+	obs   *bottest.Observer
 	srv   *httptest.Server
 }
 
@@ -211,7 +192,7 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 
 func newEnvCorpus(t *testing.T, c *recaps.Corpus, opts ...envOption) *testEnv {
 	t.Helper()
-	e := &testEnv{slack: newFakeSlack(t), obs: &observer{}}
+	e := &testEnv{slack: newFakeSlack(t), obs: &bottest.Observer{}}
 	cfg := Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: e.slack.apiURL()}
 	bo := bot.Options{Observer: e.obs}
 	for _, o := range opts {

@@ -109,13 +109,13 @@ func TestVerification(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(e.obs.reasons())
+			before := len(e.obs.Rejections())
 			calls := len(e.slack.all())
 			got, _ := e.do(t, tt.method, tt.path, tt.body, tt.h)
 			if got != tt.want {
 				t.Errorf("status: got %v, want %v", got, tt.want)
 			}
-			rs := e.obs.reasons()[before:]
+			rs := e.obs.Rejections()[before:]
 			if tt.reason == "" {
 				if len(rs) != 0 {
 					t.Errorf("rejections: got %v, want none", rs)

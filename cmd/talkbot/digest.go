@@ -18,15 +18,12 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("digest", gconf)
 	dry := fs.Bool("dry-run", false, "print which channel would get which talk, and post nothing")
 	now := fs.Bool("now", false, "run this week's delivery once and exit")
-	if err := parse(fs, args); err != nil {
+	cfg, err := e.setup(fs, conf, args)
+	if err != nil {
 		return err
 	}
 	if *dry == *now {
 		return fmt.Errorf("digest: give exactly one of --dry-run or --now")
-	}
-	cfg, err := e.config(*conf)
-	if err != nil {
-		return err
 	}
 	var res digestResult
 	a, err := e.open(cfg, e.logger(cfg))
@@ -151,10 +148,7 @@ func (e env) storeCmd(ctx context.Context, args []string, gconf string) error {
 		return fmt.Errorf("usage: talkbot store check [--config PATH]")
 	}
 	fs, conf := e.flags("store check", gconf)
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	cfg, err := e.config(*conf)
+	cfg, err := e.setup(fs, conf, args[1:])
 	if err != nil {
 		return err
 	}

@@ -109,6 +109,14 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// setup parses a subcommand's flags and loads the configuration.
+func (e env) setup(fs *flag.FlagSet, conf *string, args []string) (Config, error) {
+	if err := parse(fs, args); err != nil {
+		return Config{}, err
+	}
+	return e.config(*conf)
+}
+
 // config loads the configuration named by --config, or config.toml if
 // present.
 func (e env) config(path string) (Config, error) {
@@ -174,15 +182,12 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("ask", gconf)
 	asJSON := fs.Bool("json", false, "print the ranked hits as JSON")
 	page := fs.Int("page", 1, "page of results")
-	if err := parse(fs, args); err != nil {
+	cfg, err := e.setup(fs, conf, args)
+	if err != nil {
 		return err
 	}
 	if *page < 1 {
 		return fmt.Errorf("--page must be 1 or more, not %d", *page)
-	}
-	cfg, err := e.config(*conf)
-	if err != nil {
-		return err
 	}
 	// Logs are for servers; the answer is the output here.
 	b, err := newBot(cfg, slog.New(slog.DiscardHandler), bot.Options{})
@@ -213,10 +218,7 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 
 func (e env) console(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("console", gconf)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := e.config(*conf)
+	cfg, err := e.setup(fs, conf, args)
 	if err != nil {
 		return err
 	}

@@ -129,10 +129,7 @@ func (a *app) routes() http.Handler {
 
 func (e env) serve(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("serve", gconf)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := e.config(*conf)
+	cfg, err := e.setup(fs, conf, args)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,35 @@
+package bottest
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/talkbot/talkbot/bot"
+)
+
+// Observer is a bot.Observer that records refused requests as
+// "platform: reason". It is safe for concurrent use.
+type Observer struct {
+	mu       sync.Mutex
+	rejected []string
+}
+
+var _ bot.Observer = (*Observer)(nil)
+
+// Handled implements bot.Observer; answered requests are not recorded.
+func (o *Observer) Handled(string, bot.Verb, bot.Outcome, time.Duration) {}
+
+// Rejected implements bot.Observer.
+func (o *Observer) Rejected(platform, reason string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.rejected = append(o.rejected, platform+": "+reason)
+}
+
+// Rejections returns the refusals recorded so far, oldest first.
+func (o *Observer) Rejections() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.rejected)
+}
