@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -423,58 +424,26 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// memStore is an in-memory bot.Store whose Subscription waits for gate.
-type memStore struct {
+// gatedStore is a bot.Store whose Subscription waits until gate is closed,
+// to hold an answer past the deferral deadline.
+type gatedStore struct {
+	*bottest.Store
 	gate chan struct{}
-	mu   sync.Mutex
-	subs map[bot.ChannelRef]bot.Subscription
 }
 
-func newMemStore(open bool) *memStore {
-	s := &memStore{gate: make(chan struct{}), subs: map[bot.ChannelRef]bot.Subscription{}}
+func newGatedStore(open bool) *gatedStore {
+	s := &gatedStore{Store: bottest.NewStore(), gate: make(chan struct{})}
 	if open {
 		close(s.gate)
 	}
 	return s
 }
 
-func (s *memStore) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
+func (s *gatedStore) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
 	select {
 	case <-s.gate:
 	case <-ctx.Done():
 		return bot.Subscription{}, ctx.Err()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sub, ok := s.subs[ch]; ok {
-		return sub, nil
-	}
-	return bot.Subscription{}, bot.ErrNotFound
+	return s.Store.Subscription(ctx, ch)
 }
-
-func (s *memStore) PutSubscription(_ context.Context, sub bot.Subscription) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.subs[sub.ChannelRef] = sub
-	return nil
-}
-
-func (s *memStore) DeleteSubscription(_ context.Context, ch bot.ChannelRef) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.subs[ch]; !ok {
-		return bot.ErrNotFound
-	}
-	delete(s.subs, ch)
-	return nil
-}
-
-func (s *memStore) Subscriptions(context.Context) ([]bot.Subscription, error) { return nil, nil }
-func (s *memStore) Featured(context.Context, string) ([]bot.Feature, error)   { return nil, nil }
-func (s *memStore) Feature(_ context.Context, _ string, _ bot.Week, id string) (string, error) {
-	return id, nil
-}
-func (s *memStore) Delivered(context.Context, bot.Week, bot.ChannelRef) (bot.Delivery, error) {
-	return bot.Delivery{}, bot.ErrNotFound
-}
-func (s *memStore) MarkDelivered(context.Context, bot.Delivery) error { return nil }

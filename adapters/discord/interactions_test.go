@@ -184,7 +184,7 @@ func TestSubscriptionPermissions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, testBot(t, bot.Options{Store: newMemStore(true)}), Config{})
+			e := newEnv(t, testBot(t, bot.Options{Store: newGatedStore(true)}), Config{})
 			_, resp, body := e.do(t, tt.body)
 			if resp.Type != 4 || resp.Data.Flags != 64 {
 				t.Errorf("got type %d flags %d, want 4 and 64", resp.Type, resp.Data.Flags)
@@ -273,7 +273,7 @@ func TestButtons(t *testing.T) {
 // TestDeferral answers a command whose store is slow: the endpoint defers
 // (type 5, ephemeral) and the answer arrives by editing @original.
 func TestDeferral(t *testing.T) {
-	store := newMemStore(false)
+	store := newGatedStore(false)
 	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
 	e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
 	_, resp, body := e.do(t, talkJSON("subscriptions"))
@@ -293,7 +293,7 @@ func TestDeferral(t *testing.T) {
 
 // TestDeferredShare defers a share: the deferral is public (no flags).
 func TestDeferredShare(t *testing.T) {
-	store := newMemStore(false)
+	store := newGatedStore(false)
 	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
 	e.a.deferAfter = time.Millisecond
 	_, resp, body := e.do(t, componentJSON("x1:subscriptions", true))

@@ -327,7 +327,7 @@ func (g *fakeGateway) emit(ev any) {
 
 func TestGateway(t *testing.T) {
 	api := newFakeAPI(t)
-	store := newMemStore(false)
+	store := newGatedStore(false)
 	cfg := Config{BotToken: "test-token", Gateway: true, AppID: testAppID, APIURL: api.srv.URL + "/api/v10/"}
 	s, err := newSession(cfg)
 	if err != nil {

@@ -1,11 +1,9 @@
 package slack
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -226,88 +224,4 @@ func TestRenderSmallReplies(t *testing.T) {
 			}
 		})
 	}
-}
-
-// memStore is an in-memory bot.Store for tests.
-type memStore struct {
-	mu   sync.Mutex
-	subs map[bot.ChannelRef]bot.Subscription
-	feat map[string][]bot.Feature
-	del  map[string]bot.Delivery
-}
-
-func newMemStore() *memStore {
-	return &memStore{subs: map[bot.ChannelRef]bot.Subscription{}, feat: map[string][]bot.Feature{}, del: map[string]bot.Delivery{}}
-}
-
-func (s *memStore) Subscription(_ context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sub, ok := s.subs[ch]
-	if !ok {
-		return bot.Subscription{}, bot.ErrNotFound
-	}
-	return sub, nil
-}
-
-func (s *memStore) PutSubscription(_ context.Context, sub bot.Subscription) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.subs[sub.ChannelRef] = sub
-	return nil
-}
-
-func (s *memStore) DeleteSubscription(_ context.Context, ch bot.ChannelRef) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.subs[ch]; !ok {
-		return bot.ErrNotFound
-	}
-	delete(s.subs, ch)
-	return nil
-}
-
-func (s *memStore) Subscriptions(context.Context) ([]bot.Subscription, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []bot.Subscription
-	for _, sub := range s.subs {
-		out = append(out, sub)
-	}
-	return out, nil
-}
-
-func (s *memStore) Featured(_ context.Context, scope string) ([]bot.Feature, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]bot.Feature(nil), s.feat[scope]...), nil
-}
-
-func (s *memStore) Feature(_ context.Context, scope string, w bot.Week, id string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, f := range s.feat[scope] {
-		if f.Week == w {
-			return f.TalkID, nil
-		}
-	}
-	s.feat[scope] = append(s.feat[scope], bot.Feature{Week: w, TalkID: id})
-	return id, nil
-}
-
-func (s *memStore) Delivered(_ context.Context, w bot.Week, ch bot.ChannelRef) (bot.Delivery, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.del[fmt.Sprint(w, ch)]
-	if !ok {
-		return bot.Delivery{}, bot.ErrNotFound
-	}
-	return d, nil
-}
-
-func (s *memStore) MarkDelivered(_ context.Context, d bot.Delivery) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.del[fmt.Sprint(d.Week, d.Channel)] = d
-	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -249,7 +250,7 @@ func TestSubscribePermissions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, func(c *Config, o *bot.Options) {
 				c.Admins = []string{"UCONF"}
-				o.Store = newMemStore()
+				o.Store = bottest.NewStore()
 			})
 			status, body := e.command(t, tt.user, "C1", tt.text)
 			if status != http.StatusOK {
