@@ -124,6 +124,9 @@ type Adapter struct {
 	// deferAfter is how long an answer may take before the interaction is
 	// deferred (type 5 or 6) and the reply sent by editing @original.
 	deferAfter time.Duration
+	// backoff is the wait before retry n (1-based) of command
+	// registration or the gateway connection.
+	backoff func(n int) time.Duration
 
 	ready atomic.Bool
 
@@ -218,6 +221,7 @@ func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
 		token:      authorization(cfg),
 		now:        time.Now,
 		deferAfter: 2 * time.Second,
+		backoff:    func(n int) time.Duration { return min(time.Second<<(n-1), time.Minute) },
 		work:       newWork(),
 	}
 	if cfg.PublicKey != "" {
@@ -273,7 +277,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
-	if err := a.register(ctx); err != nil {
+	if err := a.retry(ctx, "register commands", func() error { return a.register(ctx) }); err != nil {
 		return err
 	}
 	if !a.cfg.Gateway {
@@ -298,8 +302,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 	} {
 		defer a.s.AddHandler(h)()
 	}
-	if err := a.s.Open(); err != nil {
-		return fmt.Errorf("open discord gateway: %w", err)
+	if err := a.retry(ctx, "open gateway", a.s.Open); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil
 	}
 	<-ctx.Done()
 	a.ready.Store(false)
@@ -307,6 +314,32 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return fmt.Errorf("close discord gateway: %w", err)
 	}
 	return nil
+}
+
+// retry runs f until it succeeds or ctx ends, logging each failure and
+// waiting a.backoff between tries: Discord being down at start must not
+// stop the rest of talkbot. A 401 or 403 answer (a wrong token or app id)
+// will not heal and is returned at once.
+func (a *Adapter) retry(ctx context.Context, what string, f func() error) error {
+	for n := 1; ; n++ {
+		err := f()
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == http.StatusUnauthorized || re.Response.StatusCode == http.StatusForbidden) {
+			return fmt.Errorf("discord %s: refused (check discord.bot_token and discord.app_id): %w", what, err)
+		}
+		wait := a.backoff(n)
+		a.log.WarnContext(ctx, "discord "+what+" failed; retrying", "attempt", n, "in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // begin starts a unit of interaction work. Its context ends after

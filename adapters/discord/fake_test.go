@@ -46,6 +46,7 @@ type fakeAPI struct {
 	mu       sync.Mutex
 	calls    []call
 	commands map[string][]string          // endpoint → registered names
+	failPuts []int                        // status codes for the next command PUTs
 	messages map[string][]json.RawMessage // channel → messages, newest first
 	n        int
 }
@@ -98,6 +99,16 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 }
 
 func (f *fakeAPI) putCommands(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	var fail int
+	if len(f.failPuts) > 0 {
+		fail, f.failPuts = f.failPuts[0], f.failPuts[1:]
+	}
+	f.mu.Unlock()
+	if fail != 0 {
+		writeJSON(w, fail, map[string]any{"code": 0, "message": http.StatusText(fail)})
+		return
+	}
 	var cmds []map[string]any
 	if err := json.NewDecoder(r.Body).Decode(&cmds); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 50035, "message": "Invalid Form Body"})

@@ -419,3 +419,38 @@ func TestGateway(t *testing.T) {
 		t.Errorf("got Ready true after Run returned, want false")
 	}
 }
+
+func TestRegisterRetriesUntilDiscordAnswers(t *testing.T) {
+	e := newEnv(t, testBot(t, bot.Options{}), Config{BotToken: "test-token", Gateway: true})
+	g := &fakeGateway{Session: e.a.s.(*discordgo.Session), opened: make(chan struct{}, 1)}
+	e.a.s = g
+	e.a.backoff = func(int) time.Duration { return time.Millisecond }
+	e.api.mu.Lock()
+	e.api.failPuts = []int{http.StatusInternalServerError, http.StatusServiceUnavailable}
+	e.api.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.a.Run(ctx) }()
+	<-g.opened // registration succeeded on the third try, then the gateway opened
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: got %v, want nil after retries", err)
+	}
+	e.api.mu.Lock()
+	defer e.api.mu.Unlock()
+	if got := e.api.commands["/api/v10/applications/"+testAppID+"/commands"]; len(got) == 0 {
+		t.Error("commands not registered after Discord recovered")
+	}
+}
+
+func TestRegisterRefusedTokenFailsFast(t *testing.T) {
+	e := newEnv(t, testBot(t, bot.Options{}), Config{BotToken: "test-token", Gateway: true})
+	e.a.backoff = func(int) time.Duration { return time.Hour } // a retry would hang the test
+	e.api.mu.Lock()
+	e.api.failPuts = []int{http.StatusUnauthorized}
+	e.api.mu.Unlock()
+	err := e.a.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "discord.bot_token") {
+		t.Errorf("Run with a refused token: got %v, want an error naming discord.bot_token", err)
+	}
+}
