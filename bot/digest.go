@@ -213,26 +213,34 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 		return "failed"
 	}
 	key := Key(w, ch)
+	// posted reports whether the post went out already (a crash or a lost
+	// answer after the platform took it) and, if so, records it. Without
+	// a Finder there is no way to tell, and it reports false.
+	posted := func(talkID string) (bool, error) {
+		f, ok := s.(Finder)
+		if !ok {
+			return false, nil
+		}
+		id, found, err := f.Find(work, ch, key)
+		if err != nil || !found {
+			return false, err
+		}
+		return true, d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: talkID, MessageID: id, At: d.b.now()})
+	}
 	prev, err := d.b.store.Delivered(work, w, ch)
 	switch {
 	case err == nil && !prev.Pending:
 		return "skipped"
 	case err == nil && prev.Pending:
-		// An earlier run crashed after marking the post pending: find out
+		// An earlier run stopped after marking the post pending: find out
 		// whether the post went out before posting again.
-		if f, ok := s.(Finder); ok {
-			id, found, err := f.Find(work, ch, key)
-			if err != nil {
-				log.WarnContext(ctx, "digest: cannot check for an earlier post; not posting again this run", "err", err)
-				return "failed"
-			}
-			if found {
-				if err := d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: prev.TalkID, MessageID: id, At: d.b.now()}); err != nil {
-					log.ErrorContext(ctx, "digest: record recovered delivery", "err", err)
-					return "failed"
-				}
-				return "recovered"
-			}
+		found, err := posted(prev.TalkID)
+		if err != nil {
+			log.WarnContext(ctx, "digest: cannot check for an earlier post; not posting again this run", "err", err)
+			return "failed"
+		}
+		if found {
+			return "recovered"
 		}
 	case !errors.Is(err, ErrNotFound):
 		log.ErrorContext(ctx, "digest: read ledger", "err", err)
@@ -244,9 +252,20 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 	}
 	rep := d.b.digestReply(w, p.Talk)
 	limited := 0
+	uncertain := false // the last attempt failed in a way that may have posted
 	for attempt := 1; ; attempt++ {
 		if err := d.wait(ctx, ch.Platform); err != nil {
 			return "failed"
+		}
+		if uncertain {
+			found, err := posted(p.Talk.ID)
+			if err != nil {
+				log.WarnContext(ctx, "digest: cannot check whether the failed post went out; not posting again this run", "err", err)
+				return "failed"
+			}
+			if found {
+				return "recovered"
+			}
 		}
 		id, err := s.Send(work, ch, rep, key)
 		if err == nil {
@@ -281,6 +300,7 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 			}
 			continue
 		}
+		uncertain = true // a 5xx or a network error: the platform may have taken it
 		if attempt >= d.opt.Attempts || ctx.Err() != nil {
 			log.ErrorContext(ctx, "digest: delivery failed; will retry next run", "attempts", attempt, "err", err)
 			return "failed"

@@ -336,3 +336,28 @@ func TestDue(t *testing.T) {
 		}
 	}
 }
+
+func TestDigestLostAnswerIsNotPostedTwice(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)}
+	b := newDigestBot(t, bottest.NewStore(), c)
+	subscribe(t, b, "slack", "C1")
+	subscribe(t, b, "slack", "C2")
+	s := bottest.NewSender()
+	// C1's first post goes out but its answer is lost (a timeout); the
+	// retry must find it instead of posting again.
+	s.Lose = func(ch bot.ChannelRef, n int) bool { return ch.Channel == "C1" && n == 1 }
+	d := b.NewDigest(bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Backoff: func(int) time.Duration { return time.Millisecond }})
+	r, err := d.Run(ctx, bot.WeekOf(c.t, seoul))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (bot.Report{Sent: 1, Recovered: 1}); r != want {
+		t.Errorf("got %+v, want %+v", r, want)
+	}
+	for ch, n := range s.Counts() {
+		if n != 1 {
+			t.Errorf("%v got %d posts, want exactly 1", ch, n)
+		}
+	}
+}

@@ -114,21 +114,15 @@ var (
 )
 
 // New returns an adapter with a slack-go client for cfg, which must be
-// valid. The client retries connection failures and 5xx answers briefly; it
-// does not retry 429s, which Send reports as *bot.RateLimitError so the
-// digest can pace itself.
+// valid. The client does not retry on its own: a post whose answer was lost
+// may have gone out, so retrying it blindly could post twice. The digest
+// retries instead, after checking with Find; 429s come back as
+// *bot.RateLimitError for it to wait out.
 func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	rc := slackapi.DefaultRetryConfig()
-	rc.MaxRetries = 2
-	rc.BackoffMax = 2 * time.Second
-	rc.Handlers = []slackapi.RetryHandler{
-		slackapi.NewConnectionErrorRetryHandler(),
-		slackapi.NewServerErrorRetryHandler(rc),
-	}
-	opts := []slackapi.Option{slackapi.OptionRetryConfig(rc)}
+	var opts []slackapi.Option
 	if cfg.APIURL != "" {
 		opts = append(opts, slackapi.OptionAPIURL(cfg.APIURL))
 	}

@@ -17,6 +17,10 @@ type Sender struct {
 	posts map[bot.ChannelRef][]Post
 	tries map[bot.ChannelRef]int
 	Fail  func(ch bot.ChannelRef, attempt int) error
+	// Lose, when set, decides per call whether the post is recorded but
+	// its answer lost: Send then returns ErrServer although the message
+	// went out, as after a timeout.
+	Lose func(ch bot.ChannelRef, attempt int) bool
 	// After, when set, runs after each successful post is recorded.
 	After func(ch bot.ChannelRef)
 }
@@ -57,10 +61,13 @@ func (s *Sender) Send(ctx context.Context, ch bot.ChannelRef, r bot.Reply, key s
 	s.mu.Lock()
 	id := fmt.Sprintf("m%d", len(s.posts[ch])+1)
 	s.posts[ch] = append(s.posts[ch], Post{Reply: r, Key: key, ID: id})
-	after := s.After
+	after, lose := s.After, s.Lose
 	s.mu.Unlock()
 	if after != nil {
 		after(ch)
+	}
+	if lose != nil && lose(ch, n) {
+		return "", ErrServer
 	}
 	return id, nil
 }
