@@ -55,29 +55,18 @@ func rotation(w Week, candidates []*recaps.Talk) *recaps.Talk {
 // topics), in id order so that the rotation does not depend on file order.
 func (b *Bot) candidates(topics []string) []*recaps.Talk {
 	var out []*recaps.Talk
-	if len(topics) == 0 {
-		for i := range b.corpus.Talks {
-			out = append(out, &b.corpus.Talks[i])
+	for i := range b.corpus.Talks {
+		out = append(out, &b.corpus.Talks[i])
+	}
+	for _, topic := range topics {
+		match := map[string]bool{}
+		for _, h := range b.index.Search(topic) {
+			match[h.Talk.ID] = true
 		}
-	} else {
-		for _, h := range b.index.Search(strings.Join(topics, " ")) {
-			if h.Score > 0 && b.matchesAll(h.Talk, topics) {
-				out = append(out, h.Talk)
-			}
-		}
+		out = slices.DeleteFunc(out, func(t *recaps.Talk) bool { return !match[t.ID] })
 	}
 	slices.SortFunc(out, func(a, b *recaps.Talk) int { return strings.Compare(a.ID, b.ID) })
 	return out
-}
-
-// matchesAll reports whether t matches each topic on its own.
-func (b *Bot) matchesAll(t *recaps.Talk, topics []string) bool {
-	for _, topic := range topics {
-		if !slices.ContainsFunc(b.index.Search(topic), func(h Hit) bool { return h.Talk.ID == t.ID }) {
-			return false
-		}
-	}
-	return true
 }
 
 // WeekTalk returns the talk of the week that contains t, for a channel
