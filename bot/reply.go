@@ -38,6 +38,8 @@ type Field struct {
 type Section struct {
 	Heading string
 	Text    string
+	// Bullets are single lines: trimmed, without newlines or runs of
+	// spaces (the corpus parser normalises them), so adapters need not.
 	Bullets []string
 }
 

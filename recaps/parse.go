@@ -278,7 +278,8 @@ func (f *file) parseTalk(front string, body []string, bodyLine int) {
 }
 
 // parseBody reads the "## Summary" and "## Lessons" bullet lists. A bullet
-// starts with "- " or "* "; indented lines continue it. summaryAt is the
+// starts with "- " or "* "; indented lines continue it. Each bullet comes
+// out as one line with single spaces, as bot.Section promises adapters. summaryAt is the
 // line of the Summary heading, or 0.
 func (f *file) parseBody(body []string, first int) (summary, lessons []string, summaryAt int) {
 	var cur *[]string
@@ -303,9 +304,9 @@ func (f *file) parseBody(body []string, first int) (summary, lessons []string, s
 				f.problem(n, "bullet outside a \"## Summary\" or \"## Lessons\" section")
 				continue
 			}
-			*cur = append(*cur, strings.TrimSpace(l[2:]))
+			*cur = append(*cur, strings.Join(strings.Fields(l[2:]), " "))
 		case cur != nil && len(*cur) > 0 && raw != l:
-			(*cur)[len(*cur)-1] += " " + l
+			(*cur)[len(*cur)-1] += " " + strings.Join(strings.Fields(l), " ")
 		default:
 			f.problem(n, "text outside a bullet point")
 		}

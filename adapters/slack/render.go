@@ -102,19 +102,6 @@ func cut(s string, n int) string {
 	return strings.TrimRight(s, " \n\t") + "…"
 }
 
-// oneLine collapses runs of white space, newlines included, to one space.
-// Corpus bullets are already on one line, so the common case returns s.
-func oneLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f',
-			c == ' ' && i+1 < len(s) && s[i+1] == ' ':
-			return strings.Join(strings.Fields(s), " ")
-		}
-	}
-	return s
-}
-
 // line escapes plain text and cuts it to n characters.
 func line(s string, n int) string { return cut(esc(strings.TrimSpace(s)), n) }
 
@@ -255,8 +242,8 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 			lines = append(lines, plainLines(strings.Split(t, "\n"))...)
 		}
 		for _, b := range s.Bullets {
-			if b = strings.TrimSpace(b); b != "" {
-				lines = append(lines, textLine{"• ", esc(oneLine(b)), ""})
+			if b != "" {
+				lines = append(lines, textLine{"• ", esc(b), ""})
 			}
 		}
 		for _, t := range pack(lines, maxSectionText) {
