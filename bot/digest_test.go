@@ -53,22 +53,56 @@ func TestWeekRotationNoRepeats(t *testing.T) {
 	c := &clock{time.Date(2026, 11, 23, 10, 0, 0, 0, seoul)}
 	b := newDigestBot(t, bottest.NewStore(), c)
 	n := len(b.Corpus().Talks)
-	seen := map[string]int{}
-	for i := range n {
-		w := bot.WeekOf(c.t, seoul) + bot.Week(i)
-		talk, ok, err := b.WeekTalk(context.Background(), w.Start(seoul).Add(36*time.Hour), nil)
-		if err != nil || !ok {
-			t.Fatalf("week %v: ok=%v err=%v", w, ok, err)
+	first := bot.WeekOf(c.t, seoul)
+	prev := ""
+	// Three whole cycles: each has every talk once, and no talk is
+	// featured two weeks running, not even across a cycle boundary.
+	for cycle := range 3 {
+		seen := map[string]int{}
+		for i := range n {
+			w := first + bot.Week(cycle*n+i)
+			talk, ok, err := b.WeekTalk(context.Background(), w.Start(seoul).Add(36*time.Hour), nil)
+			if err != nil || !ok {
+				t.Fatalf("week %v: ok=%v err=%v", w, ok, err)
+			}
+			// The same week asks again (another channel): the same talk.
+			again, _, _ := b.WeekTalk(context.Background(), w.Start(seoul).Add(100*time.Hour), nil)
+			if again.ID != talk.ID {
+				t.Errorf("week %v: got %s then %s, want the same talk", w, talk.ID, again.ID)
+			}
+			if talk.ID == prev {
+				t.Errorf("week %v repeats last week's %s", w, talk.ID)
+			}
+			prev = talk.ID
+			seen[talk.ID]++
 		}
-		// The same week asks again (another channel): the same talk.
-		again, _, _ := b.WeekTalk(context.Background(), w.Start(seoul).Add(100*time.Hour), nil)
-		if again.ID != talk.ID {
-			t.Errorf("week %v: got %s then %s, want the same talk", w, talk.ID, again.ID)
+		if len(seen) != n {
+			t.Errorf("cycle %d: %d weeks featured %d distinct talks, want %d (no repeats): %v", cycle, n, len(seen), n, seen)
 		}
-		seen[talk.ID]++
 	}
-	if len(seen) != n {
-		t.Errorf("%d weeks featured %d distinct talks, want %d (no repeats): %v", n, len(seen), n, seen)
+}
+
+func TestWeekOf(t *testing.T) {
+	tests := []struct {
+		t    time.Time
+		want string // the week's Monday
+	}{
+		{time.Date(2026, 11, 23, 0, 0, 0, 0, seoul), "2026-11-23"},
+		{time.Date(2026, 11, 29, 23, 59, 0, 0, seoul), "2026-11-23"},
+		{time.Date(2026, 11, 22, 23, 59, 0, 0, seoul), "2026-11-16"},
+		{time.Date(2026, 11, 22, 16, 0, 0, 0, time.UTC), "2026-11-23"}, // already Monday in Seoul
+		{time.Date(1970, 1, 1, 12, 0, 0, 0, seoul), "1969-12-29"},      // before the epoch Monday
+		{time.Date(2026, 3, 30, 12, 0, 0, 0, time.FixedZone("x", 0)), "2026-03-30"},
+	}
+	for _, tt := range tests {
+		if got := bot.WeekOf(tt.t, seoul).Start(time.UTC).Format(time.DateOnly); got != tt.want {
+			t.Errorf("WeekOf(%v) starts %s, want %s", tt.t, got, tt.want)
+		}
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	// Around the DST change (2026-03-08) a week still has seven days.
+	if a, b := bot.WeekOf(time.Date(2026, 3, 8, 1, 0, 0, 0, ny), ny), bot.WeekOf(time.Date(2026, 3, 8, 23, 0, 0, 0, ny), ny); a != b {
+		t.Errorf("a DST Sunday spans weeks %v and %v, want one", a, b)
 	}
 }
 

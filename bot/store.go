@@ -99,8 +99,10 @@ func Scope(topics []string) string {
 }
 
 // pickWithHistory returns the scope's talk for week w: the recorded one if
-// there is one, otherwise a talk not featured since every candidate last had
-// its turn, chosen by the rotation among those, and recorded.
+// there is one, otherwise one chosen by the rotation among the candidates
+// the current cycle has not featured yet, which it records. A cycle ends
+// when every candidate has been featured; the next one starts afresh, but
+// never with the talk that ended the last.
 func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cands []*recaps.Talk) (*recaps.Talk, error) {
 	scope := Scope(topics)
 	hist, err := b.store.Featured(ctx, scope)
@@ -118,20 +120,23 @@ func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cand
 			}
 		}
 	}
-	// Walk back through the history until every candidate has been seen:
-	// those seen since are this cycle's, and are not featured again yet.
-	recent := map[string]bool{}
-	for i := len(hist) - 1; i >= 0 && len(recent) < len(cands); i-- {
-		if hist[i].Week < w {
-			if _, ok := byID[hist[i].TalkID]; ok {
-				recent[hist[i].TalkID] = true
-			}
+	// Replay the history, oldest first, to find what the current cycle
+	// has featured. Talks that are no longer candidates do not count.
+	cycle := map[string]bool{}
+	last := ""
+	for _, f := range hist {
+		if _, ok := byID[f.TalkID]; !ok || f.Week >= w {
+			continue
+		}
+		cycle[f.TalkID] = true
+		last = f.TalkID
+		if len(cycle) == len(cands) {
+			clear(cycle)
 		}
 	}
-	avail := cands
-	if len(recent) < len(cands) {
-		avail = slices.DeleteFunc(slices.Clone(cands), func(t *recaps.Talk) bool { return recent[t.ID] })
-	}
+	avail := slices.DeleteFunc(slices.Clone(cands), func(t *recaps.Talk) bool {
+		return cycle[t.ID] || len(cycle) == 0 && len(cands) > 1 && t.ID == last
+	})
 	pick := rotation(w, avail)
 	id, err := b.store.Feature(ctx, scope, w, pick.ID)
 	if err != nil {

@@ -19,9 +19,14 @@ var epochMonday = time.Date(1970, 1, 5, 0, 0, 0, 0, time.UTC)
 
 // WeekOf returns the week that contains t in loc. Weeks start on Monday.
 func WeekOf(t time.Time, loc *time.Location) Week {
-	t = t.In(loc)
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return Week(day.Sub(epochMonday).Hours() / 24 / 7)
+	y, m, d := t.In(loc).Date()
+	// Whole days since the epoch Monday, from calendar dates, so daylight
+	// saving time cannot shift a week boundary; floored for dates before.
+	days := (time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() - epochMonday.Unix()) / 86400
+	if days < 0 {
+		days -= 6
+	}
+	return Week(days / 7)
 }
 
 // Start returns the Monday that begins w, in loc.
