@@ -75,3 +75,23 @@ func TestActionRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicReply(t *testing.T) {
+	share := Action{Kind: ActionShare, Label: "Share to channel", Value: "x1:q"}
+	next := Action{Kind: ActionNext, Label: "Next results", Value: "n2:q"}
+	r := Reply{Actions: []Action{next, share}, Items: []Item{{Text: "a", Action: &share}, {Text: "b", Action: &next}}, Outcome: OutcomeOK}
+	p := r.Public()
+	if len(p.Actions) != 1 || p.Actions[0].Kind != ActionNext {
+		t.Errorf("public actions: got %+v, want only Next results", p.Actions)
+	}
+	if p.Items[0].Action != nil || p.Items[1].Action == nil {
+		t.Errorf("public items: got %+v, want the share dropped and the rest kept", p.Items)
+	}
+	if len(r.Actions) != 2 || r.Items[0].Action == nil {
+		t.Error("Public modified the original reply")
+	}
+	pa := ParsedAction{Kind: ActionShare}
+	if !pa.Public(r) || pa.Public(Reply{Outcome: OutcomeError}) || (ParsedAction{Kind: ActionNext}).Public(r) {
+		t.Error("ParsedAction.Public: want true only for a share answered OK")
+	}
+}

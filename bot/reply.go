@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -90,6 +91,24 @@ const (
 	OutcomeError     Outcome = "error"     // an internal failure; details are in the log
 )
 
+// Public returns a copy of r for a public message: without "Share to
+// channel" actions, which only make sense on a private answer. r is not
+// modified.
+func (r Reply) Public() Reply {
+	r.Actions = slices.DeleteFunc(slices.Clone(r.Actions), func(a Action) bool { return a.Kind == ActionShare })
+	items := make([]Item, len(r.Items))
+	for i, it := range r.Items {
+		if it.Action != nil && it.Action.Kind == ActionShare {
+			it.Action = nil
+		}
+		items[i] = it
+	}
+	if r.Items != nil {
+		r.Items = items
+	}
+	return r
+}
+
 // Text renders the reply as plain text without any markup: the fallback
 // text that chat platforms show in notifications.
 func (r Reply) Text() string {
@@ -158,6 +177,13 @@ func ParseAction(v string) (ParsedAction, bool) {
 		return ParsedAction{}, false
 	}
 	return ParsedAction{Kind: kind, Page: page, Arg: arg}, true
+}
+
+// Public reports whether the answer r to this action is to be posted
+// publicly: only a share that worked is; a failed share (an error, no
+// results, a refusal) is told to the user privately instead.
+func (p ParsedAction) Public(r Reply) bool {
+	return p.Kind == ActionShare && r.Outcome == OutcomeOK
 }
 
 // Request returns the command text and page that the action runs. A share
