@@ -55,8 +55,8 @@ func (c Config) Validate() error {
 		bad("discord.bot_token (env TALKBOT_DISCORD_BOT_TOKEN) or discord.public_key (env TALKBOT_DISCORD_PUBLIC_KEY) is required")
 	}
 	if c.PublicKey != "" {
-		if k, err := hex.DecodeString(c.PublicKey); err != nil || len(k) != ed25519.PublicKeySize {
-			bad("discord.public_key must be 64 hex characters (env TALKBOT_DISCORD_PUBLIC_KEY)")
+		if _, err := parsePublicKey(c.PublicKey); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if strings.ContainsAny(strings.TrimPrefix(c.BotToken, "Bot "), " \t\r\n") {
@@ -82,6 +82,15 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// parsePublicKey decodes the hex Ed25519 public key of Config.PublicKey.
+func parsePublicKey(s string) (ed25519.PublicKey, error) {
+	k, err := hex.DecodeString(s)
+	if err != nil || len(k) != ed25519.PublicKeySize {
+		return nil, errors.New("discord.public_key must be 64 hex characters (env TALKBOT_DISCORD_PUBLIC_KEY)")
+	}
+	return ed25519.PublicKey(k), nil
 }
 
 func isSnowflake(s string) bool {
@@ -225,11 +234,11 @@ func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
 		work:       newWork(),
 	}
 	if cfg.PublicKey != "" {
-		k, err := hex.DecodeString(cfg.PublicKey)
-		if err != nil || len(k) != ed25519.PublicKeySize {
-			return nil, errors.New("discord.public_key must be 64 hex characters (env TALKBOT_DISCORD_PUBLIC_KEY)")
+		k, err := parsePublicKey(cfg.PublicKey)
+		if err != nil {
+			return nil, err
 		}
-		a.pub = ed25519.PublicKey(k)
+		a.pub = k
 	}
 	// Without a token there is nothing to connect: the HTTP endpoint
 	// answers as soon as it is mounted.
