@@ -43,7 +43,12 @@ func TestRefused(t *testing.T) {
 	}{
 		{"unsigned", func(e *env) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/discord/interactions", bytes.NewReader(ping))
-		}, http.StatusUnauthorized, "bad signature"},
+		}, http.StatusUnauthorized, "missing signature"},
+		{"no timestamp", func(e *env) *http.Request {
+			r := signedRequest(e.priv, time.Now(), ping)
+			r.Header.Del("X-Signature-Timestamp")
+			return r
+		}, http.StatusUnauthorized, "missing signature"},
 		{"signed by another key", func(e *env) *http.Request { return signedRequest(other, time.Now(), ping) }, http.StatusUnauthorized, "bad signature"},
 		{"body changed after signing", func(e *env) *http.Request {
 			r := signedRequest(e.priv, time.Now(), ping)
@@ -53,6 +58,16 @@ func TestRefused(t *testing.T) {
 		{"signature not hex", func(e *env) *http.Request {
 			r := signedRequest(e.priv, time.Now(), ping)
 			r.Header.Set("X-Signature-Ed25519", "zz")
+			return r
+		}, http.StatusUnauthorized, "bad signature"},
+		{"signature too short", func(e *env) *http.Request {
+			r := signedRequest(e.priv, time.Now(), ping)
+			r.Header.Set("X-Signature-Ed25519", r.Header.Get("X-Signature-Ed25519")[:64])
+			return r
+		}, http.StatusUnauthorized, "bad signature"},
+		{"timestamp changed after signing", func(e *env) *http.Request {
+			r := signedRequest(e.priv, time.Now(), ping)
+			r.Header.Set("X-Signature-Timestamp", strconv.FormatInt(time.Now().Unix()+1, 10))
 			return r
 		}, http.StatusUnauthorized, "bad signature"},
 		{"stale timestamp", func(e *env) *http.Request { return signedRequest(e.priv, time.Now().Add(-10*time.Minute), ping) }, http.StatusUnauthorized, "stale timestamp"},
