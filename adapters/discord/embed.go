@@ -25,7 +25,7 @@ const (
 	maxCustomID    = 100
 	maxButtons     = 5 // per action row
 	maxRows        = 5
-	maxChoice      = 100 // autocomplete choice name and value
+	maxChoice      = 100 // autocomplete choice name (characters) and value (bytes, to be safe)
 	maxChoices     = 25
 )
 
@@ -143,8 +143,10 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 	// is kept whole.
 	footer := r.Footer
 	if marker != "" {
-		footer = strings.TrimSpace(cut(footer, maxFooter-length(marker)-3) + " · " + marker)
-		footer = strings.TrimPrefix(footer, "· ")
+		if footer != "" {
+			footer = cut(footer, maxFooter-length(marker)-3) + " · "
+		}
+		footer += marker
 	}
 	if footer = cut(footer, maxFooter); footer != "" {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
@@ -191,13 +193,15 @@ func buttons(r bot.Reply, public bool) []discordgo.MessageComponent {
 			return discordgo.Button{}, false
 		}
 		seen[a.Value] = true
+		if strings.TrimSpace(label) == "" {
+			label = string(a.Kind) // Discord refuses a button without a label
+		}
 		style := discordgo.SecondaryButton
 		if a.Kind == bot.ActionShare {
 			style = discordgo.PrimaryButton
 		}
 		return discordgo.Button{Label: cut(label, maxButtonLabel), Style: style, CustomID: a.Value}, true
 	}
-	var groups [][]discordgo.Button
 	var top, items []discordgo.Button
 	for _, a := range r.Actions {
 		if b, ok := button(a, a.Label); ok {
@@ -216,9 +220,8 @@ func buttons(r bot.Reply, public bool) []discordgo.MessageComponent {
 			items = append(items, b)
 		}
 	}
-	groups = append(groups, top, items)
 	rows := []discordgo.MessageComponent{}
-	for _, g := range groups {
+	for _, g := range [][]discordgo.Button{top, items} {
 		for len(g) > 0 && len(rows) < maxRows {
 			n := min(len(g), maxButtons)
 			row := discordgo.ActionsRow{}
@@ -235,9 +238,11 @@ func buttons(r bot.Reply, public bool) []discordgo.MessageComponent {
 // markdown is every character Discord's Markdown gives a meaning to
 // anywhere in message and embed text. Escaping them keeps plain text plain:
 // a query such as "[click](https://evil)" quoted in a reply cannot become a
-// link. Mentions are left as they are: allowed_mentions keeps them silent.
+// link, and "<@id>", "<@&role>" or "<#channel>" cannot become a mention
+// (allowed_mentions would keep it silent, but it would still render as
+// one). Bare URLs stay links.
 var markdown = strings.NewReplacer(
-	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`, `[`, `\[`, `]`, `\]`,
+	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`, `[`, `\[`, `]`, `\]`, `<`, `\<`,
 )
 
 // escape escapes Markdown in plain text: the characters above, and a ">",

@@ -292,8 +292,11 @@ func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) re
 	out := choices{Choices: []*discordgo.ApplicationCommandOptionChoice{}}
 	seen := map[string]bool{}
 	for _, c := range a.b.Complete(partial, maxChoices) {
-		c = cut(strings.TrimSpace(c), maxChoice)
-		if c == "" || seen[c] {
+		// The value is what the command runs, so it is never cut: a
+		// completion longer than 100 bytes is left out. One that fits
+		// in 100 bytes fits the name's 100 characters too.
+		c = strings.TrimSpace(c)
+		if c == "" || len(c) > maxChoice || seen[c] {
 			continue
 		}
 		seen[c] = true

@@ -123,8 +123,8 @@ func TestCommands(t *testing.T) {
 		{"speaker Johnny", []string{"Johnny"}},
 		{"show " + id, []string{"id: " + id, "Summary"}},
 		{"help", []string{"talkbot: conference talk recaps", "talk speaker"}},
-		{"@everyone <@&123>", []string{"@everyone <@&123>"}},
-		{"[click](https://evil.example)", []string{`\[click\](https://evil.example)`}},
+		{"@everyone <@&123>", []string{`@everyone \<@&123>`}},
+		{"<@42> in <#7> [click](https://evil.example)", []string{`\<@42> in \<#7> \[click\](https://evil.example)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -240,6 +240,35 @@ func TestAutocomplete(t *testing.T) {
 			}
 			if tt.want != "" && !slices.Contains(names, tt.want) {
 				t.Errorf("got %v, want %q among them", names, tt.want)
+			}
+		})
+	}
+}
+
+// TestAutocompleteLongValues: a completion too long for a choice value is
+// left out, never cut, since the value is the query that runs.
+func TestAutocompleteLongValues(t *testing.T) {
+	e := newEnv(t, bot.New(giantCorpus(), bot.Options{}), Config{})
+	tests := []struct {
+		partial  string
+		wantSome bool
+	}{
+		{"제목", false}, // every title is hundreds of bytes
+		{"tag1", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.partial, func(t *testing.T) {
+			_, resp, body := e.do(t, autocompleteJSON(tt.partial))
+			if resp.Type != 8 {
+				t.Fatalf("got %s, want type 8", body)
+			}
+			if got := len(resp.Data.Choices) > 0; got != tt.wantSome {
+				t.Errorf("got %d choices (%s), want some: %v", len(resp.Data.Choices), body, tt.wantSome)
+			}
+			for _, c := range resp.Data.Choices {
+				if len(c.Value) > maxChoice || strings.Contains(c.Value, "…") || c.Name != c.Value {
+					t.Errorf("got choice %q = %q, want an uncut value of at most %d bytes named after itself", c.Name, c.Value, maxChoice)
+				}
 			}
 		})
 	}
