@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/talkbot/talkbot/recaps"
@@ -67,12 +68,13 @@ type Bot struct {
 	nextDigest func(time.Time) time.Time
 	observer   Observer
 
-	speakers map[string][]*recaps.Talk // folded name or handle → talks
-	confs    map[string]string         // folded alias → conference id
-	years    map[string][]string       // year → conference ids
-	vocab    []suggestion              // tags, speakers and titles for suggestions
-	tagCount map[string]int            // tag → number of talks
-	cards    map[string]*card          // talk id → formatted reply parts
+	speakers  map[string][]*recaps.Talk // folded name or handle → talks
+	confs     map[string]string         // folded alias → conference id
+	years     map[string][]string       // year → conference ids
+	vocab     []suggestion              // tags, speakers and titles for suggestions
+	tagCount  map[string]int            // tag → number of talks
+	cards     map[string]*card          // talk id → formatted reply parts
+	confCount map[string]int            // conference id → number of talks
 }
 
 // New returns a Bot over the corpus. The corpus must not be modified after.
@@ -90,13 +92,20 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		confs:      map[string]string{},
 		years:      map[string][]string{},
 		tagCount:   map[string]int{},
+		confCount:  map[string]int{},
 	}
 	b.now = o.Now
 	if b.now == nil {
 		b.now = time.Now
 	}
 	if o.Rand != nil {
-		b.rnd = o.Rand.IntN
+		// *rand.Rand is not safe for concurrent use; the Bot is.
+		var mu sync.Mutex
+		b.rnd = func(n int) int {
+			mu.Lock()
+			defer mu.Unlock()
+			return o.Rand.IntN(n)
+		}
 	} else {
 		b.rnd = rand.IntN
 	}
@@ -121,6 +130,7 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		for _, tag := range t.Tags {
 			b.tagCount[tag]++
 		}
+		b.confCount[t.Conference]++
 	}
 	b.vocab = buildVocab(c, b.tagCount)
 	b.cards = make(map[string]*card, len(c.Talks))
@@ -178,7 +188,7 @@ func (b *Bot) handle(ctx context.Context, r Request, cmd Command) Reply {
 		return b.noResults(cmd.Arg, "No speaker matches")
 	case VerbShow:
 		if cmd.Arg == "" {
-			return usage("Which talk? Give its id, e.g. `talk show " + b.corpus.Talks[0].ID + "`.")
+			return usage("Which talk? Give its id, as shown under each talk: talk show <id>.")
 		}
 		t, ok := b.corpus.Talk(strings.ToLower(cmd.Arg))
 		if !ok {
@@ -224,10 +234,12 @@ func (b *Bot) searchReply(q string, page int) Reply {
 		return b.noResults(q, "No talks match")
 	}
 	quoted := "“" + clean(q, 80) + "”"
-	first := (page - 1) * b.pageSize
-	if first >= len(hits) {
+	if pages := (len(hits) + b.pageSize - 1) / b.pageSize; page > pages {
+		// Compared before multiplying: a huge page from a crafted button
+		// value must not overflow.
 		return usage(fmt.Sprintf("There are no more results for %s.", quoted))
 	}
+	first := (page - 1) * b.pageSize
 	end := min(first+b.pageSize, len(hits))
 	var rep Reply
 	if page == 1 {
@@ -296,10 +308,7 @@ func (b *Bot) newCard(t *recaps.Talk) *card {
 	if len(t.Speakers) > 0 {
 		var ss []string
 		for _, s := range t.Speakers {
-			x := s.Name
-			if s.Handle != "" {
-				x += " (" + s.Handle + ")"
-			}
+			x := s.Label()
 			if s.Team != "" {
 				x += " · " + s.Team
 			}
@@ -363,10 +372,7 @@ func (b *Bot) speakerReply(q string) (Reply, bool) {
 			who = s
 		}
 	}
-	name := who.Name
-	if who.Handle != "" {
-		name += " (" + who.Handle + ")"
-	}
+	name := who.Label()
 	if len(talks) == 1 {
 		rep := b.talkReply(talks[0], "The talk by "+name)
 		return rep, true
@@ -455,17 +461,11 @@ func (b *Bot) conferenceReply(q string) (Reply, bool) {
 func (b *Bot) conferencesReply() Reply {
 	rep := Reply{Title: "Conferences", Intro: fmt.Sprintf("%d talks from %d conferences.", len(b.corpus.Talks), len(b.corpus.Conferences)), Outcome: OutcomeOK}
 	for _, c := range b.corpus.Conferences {
-		n := 0
-		for _, t := range b.corpus.Talks {
-			if t.Conference == c.ID {
-				n++
-			}
-		}
 		detail := cmp.Or(c.Date, strconv.Itoa(c.Year))
 		if c.Venue != "" {
 			detail += " · " + c.Venue
 		}
-		detail += fmt.Sprintf(" · %d talks", n)
+		detail += fmt.Sprintf(" · %d talks", b.confCount[c.ID])
 		name := c.Name
 		if c.NameKO != "" {
 			name += " (" + c.NameKO + ")"

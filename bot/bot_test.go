@@ -2,8 +2,13 @@ package bot
 
 import (
 	"context"
+	"math"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/talkbot/talkbot/recaps"
 )
 
 func handle(t *testing.T, b *Bot, text string, page int) Reply {
@@ -161,5 +166,30 @@ func TestComplete(t *testing.T) {
 		if !found {
 			t.Errorf("Complete(%q) = %v, want it to include %q", tt.prefix, got, tt.want)
 		}
+	}
+}
+
+func TestHandleEdgeCases(t *testing.T) {
+	b := New(mustCorpus(t), Options{Rand: rand.New(rand.NewPCG(1, 1))})
+	// A page from a crafted button value must not overflow into a panic.
+	if rep := handle(t, b, "sharding", math.MaxInt/DefaultPageSize+2); rep.Outcome != OutcomeUsage {
+		t.Errorf("huge page: got %s, want usage", rep.Outcome)
+	}
+	// An injected *rand.Rand is shared by concurrent requests (-race).
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { handle(t, b, "random", 1) })
+	}
+	wg.Wait()
+
+	empty := New(&recaps.Corpus{}, Options{})
+	for _, text := range []string{"show", "show x", "week", "random", "sharding", "conferences", "speaker x"} {
+		rep := handle(t, empty, text, 1)
+		if rep.Intro == "" && rep.Title == "" {
+			t.Errorf("empty corpus, %q: got an empty reply", text)
+		}
+	}
+	if rep := handle(t, empty, "week", 1); !strings.Contains(rep.Intro, "no talks") {
+		t.Errorf("empty corpus, week: got %q, want it to say there are no talks", rep.Intro)
 	}
 }

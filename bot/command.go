@@ -52,8 +52,9 @@ func ParseCommand(text string) Command {
 		return Command{Verb: VerbHelp}
 	}
 	if v, ok := verbs[strings.ToLower(fields[0])]; ok {
-		// "conferences" and "random" take no argument; a word after them
-		// makes the text a query ("random forest").
+		// random, week, conferences, help, unsubscribe and subscriptions
+		// take no argument; a word after them makes the text a query
+		// ("random forest").
 		if !(v == VerbRandom || v == VerbWeek || v == VerbConferences || v == VerbHelp || v == VerbUnsubscribe || v == VerbSubscriptions) || len(fields) == 1 {
 			rest := fields[1:]
 			return Command{Verb: v, Arg: strings.Join(rest, " "), Args: rest}

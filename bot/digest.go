@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -56,13 +55,14 @@ type Digest struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	pauseTo map[string]time.Time // platform → end of a rate-limit pause
+	runMu   sync.Mutex           // held by Run
 }
 
-// NewDigest returns the digest runner over b's store. It panics if b has no
-// Store, which is a wiring error.
-func (b *Bot) NewDigest(o DigestOptions) *Digest {
+// NewDigest returns the digest runner over b's store, or an error if b has
+// no Store.
+func (b *Bot) NewDigest(o DigestOptions) (*Digest, error) {
 	if b.store == nil {
-		panic("bot: NewDigest needs a Bot with a Store")
+		return nil, errors.New("the digest needs a store (bot.Options.Store)")
 	}
 	o.Workers = cmp.Or(o.Workers, 8)
 	o.Attempts = cmp.Or(o.Attempts, 5)
@@ -70,14 +70,14 @@ func (b *Bot) NewDigest(o DigestOptions) *Digest {
 	if o.Backoff == nil {
 		o.Backoff = func(n int) time.Duration {
 			d := min(500*time.Millisecond<<(n-1), 30*time.Second)
-			return d/2 + rand.N(d/2+1)
+			return d/2 + time.Duration(b.rnd(int(d/2)+1))
 		}
 	}
 	d := &Digest{b: b, opt: o, log: b.log, limits: map[string]*rate.Limiter{}, pauseTo: map[string]time.Time{}}
 	for p, r := range o.Rates {
 		d.limits[p] = rate.NewLimiter(r, max(1, int(r)))
 	}
-	return d
+	return d, nil
 }
 
 // maxRateLimited bounds the 429 answers one channel's post may get in a run.
@@ -88,6 +88,8 @@ type Planned struct {
 	Sub  Subscription
 	Talk *recaps.Talk // nil when no talk matches the channel's topics
 	Done bool         // the ledger has it delivered
+
+	pending *Delivery // the ledger's pending entry, from a run that stopped
 }
 
 // Key is the idempotency key of the post for channel ch in week w: short
@@ -120,9 +122,12 @@ func (d *Digest) Plan(ctx context.Context, w Week) ([]Planned, error) {
 			picks[scope] = t
 		}
 		p := Planned{Sub: s, Talk: t}
-		if del, err := d.b.store.Delivered(ctx, w, s.ChannelRef); err == nil && !del.Pending {
+		switch del, err := d.b.store.Delivered(ctx, w, s.ChannelRef); {
+		case err == nil && del.Pending:
+			p.pending = &del
+		case err == nil:
 			p.Done = true
-		} else if err != nil && !errors.Is(err, ErrNotFound) {
+		case !errors.Is(err, ErrNotFound):
 			return nil, fmt.Errorf("read ledger: %w", err)
 		}
 		out = append(out, p)
@@ -140,7 +145,10 @@ type Report struct {
 // paused, a failing one is retried with backoff and, if it keeps failing,
 // left for the next run. When ctx is cancelled, no new post starts and
 // posts in flight finish and checkpoint. Run returns ctx's error then.
+// Concurrent calls run one after the other.
 func (d *Digest) Run(ctx context.Context, w Week) (Report, error) {
+	d.runMu.Lock() // deliveries trust the ledger as Plan read it
+	defer d.runMu.Unlock()
 	plan, err := d.Plan(ctx, w)
 	if err != nil {
 		return Report{}, err
@@ -227,14 +235,11 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 		}
 		return true, d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: talkID, MessageID: id, At: d.b.now()})
 	}
-	prev, err := d.b.store.Delivered(work, w, ch)
-	switch {
-	case err == nil && !prev.Pending:
-		return "skipped"
-	case err == nil && prev.Pending:
-		// An earlier run stopped after marking the post pending: find out
-		// whether the post went out before posting again.
-		found, err := posted(prev.TalkID)
+	// Plan read the ledger: runs are serialised, so it still holds. A
+	// pending entry means an earlier run stopped after marking the post:
+	// find out whether the post went out before posting again.
+	if p.pending != nil {
+		found, err := posted(p.pending.TalkID)
 		if err != nil {
 			log.WarnContext(ctx, "digest: cannot check for an earlier post; not posting again this run", "err", err)
 			return "failed"
@@ -242,9 +247,6 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 		if found {
 			return "recovered"
 		}
-	case !errors.Is(err, ErrNotFound):
-		log.ErrorContext(ctx, "digest: read ledger", "err", err)
-		return "failed"
 	}
 	if err := d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: p.Talk.ID, At: d.b.now(), Pending: true}); err != nil {
 		log.ErrorContext(ctx, "digest: mark pending", "err", err)
@@ -279,7 +281,7 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 		switch {
 		case errors.Is(err, ErrChannelGone):
 			log.WarnContext(ctx, "digest: channel gone or forbidden; subscription paused", "err", err)
-			if err := d.pause(work, p.Sub, err); err != nil {
+			if err := d.pause(work, p.Sub); err != nil {
 				log.ErrorContext(ctx, "digest: pause subscription", "err", err)
 			}
 			return "paused"
@@ -313,9 +315,10 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 }
 
 // pause marks a subscription paused after its channel went away.
-func (d *Digest) pause(ctx context.Context, s Subscription, cause error) error {
+func (d *Digest) pause(ctx context.Context, s Subscription) error {
 	s.Paused = true
-	s.Reason = cause.Error()
+	// The cause (the platform's error) is in the log; users see this.
+	s.Reason = "talkbot could not post here: the channel was deleted or archived, or the bot lost access"
 	s.Updated = d.b.now()
 	return d.b.store.PutSubscription(ctx, s)
 }
@@ -361,18 +364,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // digestReply is the post a channel gets.
 func (b *Bot) digestReply(w Week, t *recaps.Talk) Reply {
-	rep := b.talkReply(t, "Talk of the week ("+w.Start(b.loc).Format("Jan 2, 2006")+")")
+	rep := b.talkReply(t, b.weekIntro(w))
 	rep.Actions = nil
 	return rep
-}
-
-// weekTalk returns the scope's talk for week w, or nil if no talk matches.
-func (b *Bot) weekTalk(ctx context.Context, w Week, topics []string) (*recaps.Talk, error) {
-	t, ok, err := b.WeekTalk(ctx, w.Start(b.loc).Add(12*time.Hour), topics)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return t, nil
 }
 
 // Due returns the week whose scheduled run has passed by now, if any: the

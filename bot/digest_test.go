@@ -37,6 +37,15 @@ func newDigestBot(t *testing.T, st bot.Store, c *clock) *bot.Bot {
 	return bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul})
 }
 
+func mustDigest(t *testing.T, b *bot.Bot, o bot.DigestOptions) *bot.Digest {
+	t.Helper()
+	d, err := b.NewDigest(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func subscribe(t *testing.T, b *bot.Bot, platform, channel string, topics ...string) {
 	t.Helper()
 	text := "subscribe"
@@ -219,7 +228,7 @@ func TestDigestRunFailuresAndExactlyOnce(t *testing.T) {
 		}
 		return nil
 	}
-	d := b.NewDigest(bot.DigestOptions{
+	d := mustDigest(t, b, bot.DigestOptions{
 		Senders: map[string]bot.Sender{"slack": s, "discord": s},
 		Workers: 3, Attempts: 3,
 		Backoff: func(int) time.Duration { return time.Millisecond },
@@ -287,7 +296,7 @@ func TestDigestInterruptedRunResumesExactlyOnce(t *testing.T) {
 			cancel() // the process is stopped halfway through the run
 		}
 	}
-	d := b.NewDigest(bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Workers: 1})
+	d := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Workers: 1})
 	w := bot.WeekOf(c.t, seoul)
 	r, err := d.Run(ctx, w)
 	if !errors.Is(err, context.Canceled) {
@@ -334,7 +343,7 @@ func TestDigestCrashBetweenPostAndLedger(t *testing.T) {
 	if _, err := s.Send(ctx, bot.ChannelRef{Platform: "slack", Channel: "C1"}, bot.Reply{}, bot.Key(w, bot.ChannelRef{Platform: "slack", Channel: "C1"})); err != nil {
 		t.Fatal(err)
 	}
-	r, err := b.NewDigest(bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}}).Run(ctx, w)
+	r, err := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}}).Run(ctx, w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +390,7 @@ func TestDigestLostAnswerIsNotPostedTwice(t *testing.T) {
 	// C1's first post goes out but its answer is lost (a timeout); the
 	// retry must find it instead of posting again.
 	s.Lose = func(ch bot.ChannelRef, n int) bool { return ch.Channel == "C1" && n == 1 }
-	d := b.NewDigest(bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Backoff: func(int) time.Duration { return time.Millisecond }})
+	d := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Backoff: func(int) time.Duration { return time.Millisecond }})
 	r, err := d.Run(ctx, bot.WeekOf(c.t, seoul))
 	if err != nil {
 		t.Fatal(err)

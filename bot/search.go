@@ -122,9 +122,6 @@ func NewIndex(talks []recaps.Talk, confs []recaps.Conference, glossary [][]strin
 	return ix
 }
 
-// Len returns the number of indexed talks.
-func (ix *Index) Len() int { return len(ix.talks) }
-
 // inGlossary reports whether a folded word is a glossary word.
 func (ix *Index) inGlossary(w string) bool {
 	_, ok := ix.glossary[w]

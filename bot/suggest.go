@@ -146,6 +146,9 @@ func (b *Bot) Complete(prefix string, n int) []string {
 			}
 		}
 	}
+	if len(out) >= n {
+		return out // full: no need to search (this runs on every keystroke)
+	}
 	for _, h := range b.index.Search(prefix) {
 		add(h.Talk.Title)
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -77,39 +78,51 @@ func (b *Bot) candidates(topics []string) []*recaps.Talk {
 // WeekTalk returns the talk of the week that contains t, for a channel
 // filtered by topics (none: every talk). It reports false when no talk
 // matches the topics. Without a Store the pick is the stateless rotation;
-// with one, see Digest.Pick.
+// with one, it is the week's recorded talk, or else one the current cycle
+// has not featured yet, which it records (see pickWithHistory).
 func (b *Bot) WeekTalk(ctx context.Context, t time.Time, topics []string) (*recaps.Talk, bool, error) {
-	w := WeekOf(t, b.loc)
+	talk, err := b.weekTalk(ctx, WeekOf(t, b.loc), topics)
+	return talk, talk != nil, err
+}
+
+// weekTalk returns the scope's talk for week w, or nil if no talk matches
+// the topics.
+func (b *Bot) weekTalk(ctx context.Context, w Week, topics []string) (*recaps.Talk, error) {
 	cands := b.candidates(topics)
 	if len(cands) == 0 {
-		return nil, false, nil
+		return nil, nil
 	}
 	if b.store == nil {
-		return rotation(w, cands), true, nil
+		return rotation(w, cands), nil
 	}
-	talk, err := b.pickWithHistory(ctx, w, topics, cands)
-	if err != nil {
-		return nil, false, err
-	}
-	return talk, true, nil
+	return b.pickWithHistory(ctx, w, topics, cands)
+}
+
+// weekIntro labels the talk of week w.
+func (b *Bot) weekIntro(w Week) string {
+	return "Talk of the week (" + w.Start(b.loc).Format("Jan 2, 2006") + ")"
 }
 
 func (b *Bot) weekReply(ctx context.Context, r Request) Reply {
 	var topics []string
 	if b.store != nil && r.Channel != "" {
-		if s, err := b.store.Subscription(ctx, ChannelOf(r)); err == nil {
+		s, err := b.store.Subscription(ctx, ChannelOf(r))
+		switch {
+		case err == nil:
 			topics = s.Topics
+		case !errors.Is(err, ErrNotFound):
+			return b.failure(ctx, "read subscription", err)
 		}
 	}
-	t, ok, err := b.WeekTalk(ctx, b.now(), topics)
-	if err != nil {
+	w := WeekOf(b.now(), b.loc)
+	t, err := b.weekTalk(ctx, w, topics)
+	switch {
+	case err != nil:
 		return b.failure(ctx, "pick talk of the week", err)
-	}
-	if !ok {
+	case t == nil && len(topics) == 0:
+		return usage("The corpus has no talks.")
+	case t == nil:
 		return usage("No talk matches this channel's topics (" + strings.Join(topics, ", ") + ").")
 	}
-	w := WeekOf(b.now(), b.loc)
-	rep := b.talkReply(t, "Talk of the week ("+w.Start(b.loc).Format("Jan 2, 2006")+")")
-	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, 1, "show "+t.ID)}}
-	return rep
+	return b.talkReply(t, b.weekIntro(w))
 }

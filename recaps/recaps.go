@@ -65,16 +65,20 @@ type Talk struct {
 	File string `toml:"-"`
 }
 
-// SpeakerNames returns the speakers' names, with the handle in parentheses
-// when there is one: "임문규 (Johnny)".
+// Label returns the speaker's name, with the handle in parentheses when
+// there is one: "임문규 (Johnny)".
+func (s Speaker) Label() string {
+	if s.Handle != "" {
+		return s.Name + " (" + s.Handle + ")"
+	}
+	return s.Name
+}
+
+// SpeakerNames returns the speakers' labels (see Speaker.Label).
 func (t *Talk) SpeakerNames() []string {
 	names := make([]string, 0, len(t.Speakers))
 	for _, s := range t.Speakers {
-		if s.Handle != "" {
-			names = append(names, fmt.Sprintf("%s (%s)", s.Name, s.Handle))
-		} else {
-			names = append(names, s.Name)
-		}
+		names = append(names, s.Label())
 	}
 	return names
 }

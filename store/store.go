@@ -136,20 +136,7 @@ func (db *DB) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscrip
 
 // PutSubscription creates or replaces the subscription of s.ChannelRef.
 func (db *DB) PutSubscription(ctx context.Context, s bot.Subscription) error {
-	key, err := channelKey(s.ChannelRef)
-	if err != nil {
-		return err
-	}
-	v, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("encode subscription of %s: %w", s.ChannelRef, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return db.bolt.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketSubscriptions).Put(key, v)
-	})
+	return db.PutSubscriptions(ctx, []bot.Subscription{s})
 }
 
 // PutSubscriptions creates or replaces many subscriptions in one

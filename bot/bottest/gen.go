@@ -1,4 +1,3 @@
-// Package bottest holds helpers for tests and benchmarks of package bot.
 package bottest
 
 import (

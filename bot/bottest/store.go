@@ -1,5 +1,3 @@
-// Package bottest provides fakes for testing talkbot's core and adapters:
-// an in-memory Store, a recording Sender, and generated corpora.
 package bottest
 
 import (

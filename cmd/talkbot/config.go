@@ -96,6 +96,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// UnmarshalString parses a Go duration from an environment variable.
+func (d *Duration) UnmarshalString(s string) error { return d.UnmarshalText([]byte(s)) }
+
 // MarshalText formats the duration.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
@@ -148,6 +151,7 @@ func (c *Config) envVars() []struct {
 	}{
 		{"TALKBOT_RECAPS_DIR", "recaps.dir", str(&c.Recaps.Dir)},
 		{"TALKBOT_HTTP_ADDR", "http.addr", str(&c.HTTP.Addr)},
+		{"TALKBOT_HTTP_SHUTDOWN_TIMEOUT", "http.shutdown_timeout", c.HTTP.ShutdownTimeout.UnmarshalString},
 		{"TALKBOT_SLACK_BOT_TOKEN", "slack.bot_token", str(&c.Slack.BotToken)},
 		{"TALKBOT_SLACK_SIGNING_SECRET", "slack.signing_secret", str(&c.Slack.SigningSecret)},
 		{"TALKBOT_SLACK_APP_TOKEN", "slack.app_token", str(&c.Slack.AppToken)},
@@ -166,8 +170,13 @@ func (c *Config) envVars() []struct {
 		{"TALKBOT_DISCORD_GUILD_ID", "discord.guild_id", str(&c.Discord.GuildID)},
 		{"TALKBOT_DISCORD_API_URL", "discord.api_url", str(&c.Discord.APIURL)},
 		{"TALKBOT_STORE_PATH", "store.path", str(&c.Store.Path)},
+		{"TALKBOT_STORE_LOCK_TIMEOUT", "store.lock_timeout", c.Store.LockTimeout.UnmarshalString},
 		{"TALKBOT_DIGEST_SCHEDULE", "digest.schedule", str(&c.Digest.Schedule)},
 		{"TALKBOT_DIGEST_TIMEZONE", "digest.timezone", str(&c.Digest.Timezone)},
+		{"TALKBOT_DIGEST_WORKERS", "digest.workers", func(v string) (err error) {
+			c.Digest.Workers, err = strconv.Atoi(v)
+			return err
+		}},
 		{"TALKBOT_LOG_FORMAT", "log.format", str(&c.Log.Format)},
 		{"TALKBOT_LOG_LEVEL", "log.level", str(&c.Log.Level)},
 	}
@@ -203,6 +212,14 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.LogLevel(); err != nil {
 		return err
+	}
+	for _, d := range []struct {
+		key string
+		val time.Duration
+	}{{"http.shutdown_timeout", c.HTTP.ShutdownTimeout.Duration}, {"store.lock_timeout", c.Store.LockTimeout.Duration}} {
+		if d.val <= 0 {
+			return fmt.Errorf("%s must be a positive duration such as \"10s\", not %s", d.key, d.val)
+		}
 	}
 	if c.Store.Path == "" {
 		return errors.New("store.path must not be empty")

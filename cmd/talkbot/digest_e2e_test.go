@@ -211,7 +211,10 @@ func digestApp(t *testing.T, srv *httptest.Server, channels map[string][]string)
 	for name, p := range a.platforms {
 		senders[name] = p
 	}
-	d := a.bot.NewDigest(bot.DigestOptions{Senders: senders, Workers: 4, Backoff: func(int) time.Duration { return time.Millisecond }})
+	d, err := a.bot.NewDigest(bot.DigestOptions{Senders: senders, Workers: 4, Backoff: func(int) time.Duration { return time.Millisecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return a, d
 }
 

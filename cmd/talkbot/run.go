@@ -56,9 +56,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	global := flag.NewFlagSet("talkbot", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	gconf := global.String("config", "", "")
-	if err := global.Parse(args); err != nil {
-		fmt.Fprint(stderr, usageText)
-		return fmt.Errorf("%w", err)
+	showVersion := global.Bool("version", false, "")
+	global.BoolVar(showVersion, "v", false, "")
+	switch err := global.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usageText)
+		return nil
+	case err != nil:
+		fmt.Fprintf(stderr, "talkbot: %v\n\n%s", err, usageText)
+		return exitCode(2)
+	case *showVersion:
+		return e.version(nil, *gconf)
 	}
 	args = global.Args()
 	if len(args) == 0 {
@@ -79,9 +87,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return e.lint(rest, *gconf)
 	case "store":
 		return e.storeCmd(ctx, rest, *gconf)
-	case "version", "--version", "-v":
+	case "version":
 		return e.version(rest, *gconf)
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(stdout, usageText)
 		return nil
 	}

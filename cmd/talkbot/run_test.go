@@ -161,6 +161,10 @@ func TestConfigErrors(t *testing.T) {
 		{"bad timezone", []string{"ask", "x"}, map[string]string{"TALKBOT_DIGEST_TIMEZONE": "Mars/Olympus"}, "digest.timezone"},
 		{"bad schedule", []string{"ask", "x"}, map[string]string{"TALKBOT_DIGEST_SCHEDULE": "every monday"}, "digest.schedule"},
 		{"bad log level", []string{"ask", "x"}, map[string]string{"TALKBOT_LOG_LEVEL": "loud"}, "log.level"},
+		{"negative duration", []string{"ask", "x"}, map[string]string{"TALKBOT_HTTP_SHUTDOWN_TIMEOUT": "-1s"}, "http.shutdown_timeout must be a positive duration"},
+		{"unparsable duration", []string{"ask", "x"}, map[string]string{"TALKBOT_STORE_LOCK_TIMEOUT": "soon"}, "store.lock_timeout"},
+		{"bad workers", []string{"ask", "x"}, map[string]string{"TALKBOT_DIGEST_WORKERS": "0"}, "digest.workers"},
+		{"workers not a number", []string{"ask", "x"}, map[string]string{"TALKBOT_DIGEST_WORKERS": "many"}, "TALKBOT_DIGEST_WORKERS"},
 		{"global flag", []string{"--config", filepath.Join(dir, "nope.toml"), "ask", "x"}, nil, "read config"},
 	}
 	for _, tt := range tests {
@@ -178,9 +182,20 @@ func TestUsageAndVersion(t *testing.T) {
 	if code, ok := err.(exitCode); !ok || code != 2 || !strings.Contains(stderr, "unknown command") {
 		t.Errorf("unknown subcommand: got %v, %q; want exit 2 and a message", err, stderr)
 	}
-	out, _, err := runT(t, nil, "", "version")
-	if err != nil || !strings.Contains(out, "talkbot") || !strings.Contains(out, "20 talks") {
-		t.Errorf("version: got %q, %v", out, err)
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
+		out, _, err := runT(t, nil, "", args...)
+		if err != nil || !strings.Contains(out, "talkbot") || !strings.Contains(out, "20 talks") {
+			t.Errorf("%v: got %q, %v", args, out, err)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		out, _, err := runT(t, nil, "", args...)
+		if err != nil || !strings.Contains(out, "Usage:") {
+			t.Errorf("%v: got %q, %v; want the usage and exit 0", args, out, err)
+		}
+	}
+	if _, stderr, err := runT(t, nil, "", "--bogus"); err != exitCode(2) || !strings.Contains(stderr, "bogus") {
+		t.Errorf("--bogus: got %v, %q; want exit 2 naming the flag", err, stderr)
 	}
 }
 

@@ -39,19 +39,13 @@ type app struct {
 	platforms map[string]platform
 	metrics   *metrics
 	digestMu  sync.Mutex // held by the digest run in progress
+	// life ends when serve begins to shut down; nil outside serve.
+	life context.Context
 }
 
 // open builds the app from cfg: corpus, store, core, adapters. The caller
 // must call close.
-func (e env) open(cfg Config, log *slog.Logger) (*app, error) {
-	c, err := corpus(cfg)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := cfg.Location()
-	if err != nil {
-		return nil, err
-	}
+func (e env) open(cfg Config, log *slog.Logger) (_ *app, err error) {
 	sched, err := cfg.Schedule()
 	if err != nil {
 		return nil, err
@@ -60,24 +54,28 @@ func (e env) open(cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store (store.path): %w", err)
 	}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
 	a := &app{cfg: cfg, log: log, db: db, schedule: sched, metrics: newMetrics()}
-	a.bot = bot.New(c, bot.Options{
-		Location:   loc,
-		Logger:     log,
+	a.bot, err = newBot(cfg, log, bot.Options{
 		Store:      countingStore{db, a.metrics},
 		NextDigest: sched.Next,
 		Observer:   a.metrics,
 	})
-	a.platforms, err = platforms(cfg, a.bot)
 	if err != nil {
-		db.Close()
+		return nil, err
+	}
+	if a.platforms, err = platforms(cfg, a.bot); err != nil {
 		return nil, err
 	}
 	senders := map[string]bot.Sender{}
 	for name, p := range a.platforms {
 		senders[name] = p
 	}
-	a.digest = a.bot.NewDigest(bot.DigestOptions{
+	a.digest, err = a.bot.NewDigest(bot.DigestOptions{
 		Senders: senders,
 		Workers: cfg.Digest.Workers,
 		// Discord allows 50 requests a second per bot in all and discordgo
@@ -86,6 +84,9 @@ func (e env) open(cfg Config, log *slog.Logger) (*app, error) {
 		Rates:     map[string]rate.Limit{"discord": 40},
 		Delivered: a.metrics.Delivered,
 	})
+	if err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -173,6 +174,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler) error 
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	a.life = gctx
 	g.Go(func() error {
 		a.log.Info("http server started", "addr", ln.Addr().String(), "platforms", strings.Join(names, ","))
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -254,7 +256,8 @@ func (a *app) runDigest(ctx context.Context, w bot.Week, why string) (bot.Report
 func loopbackOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() || r.Header.Get("X-Forwarded-For") != "" {
+		proxied := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-IP") != ""
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() || proxied {
 			http.Error(w, "forbidden: the digest endpoints answer loopback clients only", http.StatusForbidden)
 			return
 		}
@@ -264,8 +267,20 @@ func loopbackOnly(h http.HandlerFunc) http.HandlerFunc {
 
 // serveDigestRun runs this week's digest now and answers with the report.
 func (a *app) serveDigestRun(w http.ResponseWriter, r *http.Request) {
+	// A run to many channels outlasts the server's write timeout; its
+	// report must still reach "talkbot digest --now".
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+		a.log.Warn("digest run: cannot lift the write deadline", "err", err)
+	}
+	// At shutdown the run stops taking channels and checkpoints, like the
+	// scheduler's, before the store closes; other requests are drained.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	if a.life != nil {
+		defer context.AfterFunc(a.life, cancel)()
+	}
 	week := bot.WeekOf(a.bot.Now(), a.bot.Location())
-	rep, err := a.runDigest(r.Context(), week, "http")
+	rep, err := a.runDigest(ctx, week, "http")
 	if errors.Is(err, errDigestRunning) {
 		http.Error(w, err.Error(), http.StatusConflict)
 		return
