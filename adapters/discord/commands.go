@@ -105,7 +105,7 @@ func (a *Adapter) register(ctx context.Context) error {
 	}
 	body, err := a.s.RequestWithBucketID("PUT", endpoint, Commands(), endpoint, callOpts(ctx)...)
 	if err != nil {
-		return fmt.Errorf("register discord commands %s: %w", where, err)
+		return fmt.Errorf("register discord commands %s: %w", where, redact(err))
 	}
 	var got []*discordgo.ApplicationCommand
 	if err := json.Unmarshal(body, &got); err != nil {

@@ -105,9 +105,11 @@ func isSnowflake(s string) bool {
 	return true
 }
 
-// session is the part of *discordgo.Session the adapter uses. Every REST call
-// goes through RequestWithBucketID with the adapter's own payloads, so that
-// each carries a context and allowed_mentions.
+// session is the part of *discordgo.Session the adapter uses: the gateway
+// connection with its event handlers, and command registration through
+// RequestWithBucketID (with a context and without discordgo's rate-limit
+// retry). Interaction responses and channel messages do not go through
+// it but through Adapter.rest.
 type session interface {
 	RequestWithBucketID(method, urlStr string, data any, bucketID string, options ...discordgo.RequestOption) ([]byte, error)
 	AddHandler(handler any) func()
@@ -123,7 +125,7 @@ type Adapter struct {
 	b     *bot.Bot
 	log   *slog.Logger
 	s     session
-	http  *http.Client      // for channel messages, see rest
+	http  *http.Client      // for interaction responses and channel messages, see rest
 	api   string            // REST base URL
 	token string            // Authorization header value; never logged
 	pub   ed25519.PublicKey // nil without a public key
@@ -261,7 +263,7 @@ func (t *rebase) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	nu, err := url.Parse(t.to + strings.TrimPrefix(u, t.from))
 	if err != nil {
-		return nil, fmt.Errorf("rebase %s: %w", r.URL.Path, err)
+		return nil, fmt.Errorf("rebase discord API URL: %w", redact(err))
 	}
 	r = r.Clone(r.Context())
 	r.URL = nu
@@ -373,7 +375,8 @@ func (a *Adapter) drain() {
 	w.wg.Wait()
 }
 
-// request options for every REST call: bound to ctx, and a 429 is an error.
+// callOpts are the request options of discordgo REST calls (command
+// registration): bound to ctx, and a 429 is an error.
 func callOpts(ctx context.Context) []discordgo.RequestOption {
 	return []discordgo.RequestOption{discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false)}
 }

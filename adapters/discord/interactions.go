@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -318,15 +319,19 @@ func notice(text string) response {
 
 // callback sends an interaction response over REST (gateway interactions).
 func (a *Adapter) callback(ctx context.Context, it *discordgo.Interaction, resp response) error {
-	endpoint := discordgo.EndpointInteractionResponse(it.ID, it.Token)
-	_, err := a.s.RequestWithBucketID("POST", endpoint, resp, endpoint, callOpts(ctx)...)
+	_, err := a.rest(ctx, http.MethodPost, "interactions/"+url.PathEscape(it.ID)+"/"+url.PathEscape(it.Token)+"/callback", resp)
 	return err
 }
 
-// editOriginal replaces a deferred response with the answer.
+// webhook returns the path of the interaction's webhook, under which its
+// original response and follow-ups live.
+func webhook(it *discordgo.Interaction) string {
+	return "webhooks/" + url.PathEscape(it.AppID) + "/" + url.PathEscape(it.Token)
+}
+
+// editOriginal replaces the interaction's original (deferred) response.
 func (a *Adapter) editOriginal(ctx context.Context, it *discordgo.Interaction, m message) error {
-	endpoint := discordgo.EndpointInteractionResponseActions(it.AppID, it.Token)
 	m.Flags = 0 // an edit cannot change flags
-	_, err := a.s.RequestWithBucketID("PATCH", endpoint, m, discordgo.EndpointWebhookToken("", ""), callOpts(ctx)...)
+	_, err := a.rest(ctx, http.MethodPatch, webhook(it)+"/messages/@original", m)
 	return err
 }

@@ -71,7 +71,7 @@ func (a *Adapter) Find(ctx context.Context, ch bot.ChannelRef, key string) (stri
 	if err != nil {
 		return "", false, fmt.Errorf("find in %s: %w", ch, err)
 	}
-	body, err := a.rest(ctx, http.MethodGet, "channels/"+url.PathEscape(ch.Channel)+"/messages?limit=50", nil)
+	body, err := a.channelREST(ctx, http.MethodGet, "channels/"+url.PathEscape(ch.Channel)+"/messages?limit=50", nil)
 	if err != nil {
 		return "", false, fmt.Errorf("find in %s: %w", ch, err)
 	}
@@ -95,7 +95,7 @@ func (a *Adapter) Find(ctx context.Context, ch bot.ChannelRef, key string) (stri
 
 // post creates a channel message.
 func (a *Adapter) post(ctx context.Context, channel string, m message) (*discordgo.Message, error) {
-	body, err := a.rest(ctx, http.MethodPost, "channels/"+url.PathEscape(channel)+"/messages", m)
+	body, err := a.channelREST(ctx, http.MethodPost, "channels/"+url.PathEscape(channel)+"/messages", m)
 	if err != nil {
 		return nil, err
 	}
@@ -135,16 +135,18 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("discord answered %d: %s (code %d)", e.Status, e.Message, e.Code)
 }
 
-// rest makes one call to Discord's REST API with the bot token and returns
-// the body of a 2xx answer. Channel messages go through here rather than
-// discordgo, whose 429 error does not say whether the limit is global and
-// whose rate limiter waits without a context.
+// rest makes one call to Discord's REST API and returns the body of a 2xx
+// answer. Channel messages and interaction responses go through here
+// rather than discordgo, whose 429 error does not say whether the limit is
+// global and whose rate limiter waits without a context and keeps a bucket
+// per interaction token. The bot token, when there is one, is sent as
+// Authorization; interaction endpoints are authorised by the token in their
+// path and need none. Calls end with ctx or after the client's 20 s.
 //
 // A 429 returns a *bot.RateLimitError (retry_after, else the Retry-After
 // header, else one second; Global from the body or the X-RateLimit-Scope
-// header); 404, 403 and the codes Unknown Channel (10003), Missing Access
-// (50001) and Missing Permissions (50013) return an error wrapping
-// bot.ErrChannelGone and an *apiError.
+// header), without waiting; other error answers an *apiError. Errors never
+// contain an interaction token (see redact).
 func (a *Adapter) rest(ctx context.Context, method, path string, in any) ([]byte, error) {
 	var body io.Reader
 	if in != nil {
@@ -156,21 +158,23 @@ func (a *Adapter) rest(ctx context.Context, method, path string, in any) ([]byte
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.api+path, body)
 	if err != nil {
-		return nil, err
+		return nil, redact(err)
 	}
-	req.Header.Set("Authorization", a.token)
+	if a.token != "" {
+		req.Header.Set("Authorization", a.token)
+	}
 	req.Header.Set("User-Agent", userAgent)
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, redact(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read %s %s answer: %w", method, req.URL.Path, err)
+		return nil, fmt.Errorf("read %s %s answer: %w", method, redactURL(req.URL.String()), err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return data, nil
@@ -198,11 +202,53 @@ func (a *Adapter) rest(ctx context.Context, method, path string, in any) ([]byte
 		Message string `json:"message"`
 	}
 	_ = json.Unmarshal(data, &m)
-	e := &apiError{Status: resp.StatusCode, Code: m.Code, Message: m.Message}
-	switch {
-	case m.Code == discordgo.ErrCodeUnknownChannel, m.Code == discordgo.ErrCodeMissingAccess, m.Code == discordgo.ErrCodeMissingPermissions,
-		resp.StatusCode == http.StatusNotFound, resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("%w: %w", bot.ErrChannelGone, e)
+	return nil, &apiError{Status: resp.StatusCode, Code: m.Code, Message: m.Message}
+}
+
+// channelREST is rest for a channel's endpoints: 404, 403 and the codes
+// Unknown Channel (10003), Missing Access (50001) and Missing Permissions
+// (50013) return an error wrapping bot.ErrChannelGone and the *apiError.
+func (a *Adapter) channelREST(ctx context.Context, method, path string, in any) ([]byte, error) {
+	body, err := a.rest(ctx, method, path, in)
+	if e, ok := errors.AsType[*apiError](err); ok {
+		switch {
+		case e.Code == discordgo.ErrCodeUnknownChannel, e.Code == discordgo.ErrCodeMissingAccess, e.Code == discordgo.ErrCodeMissingPermissions,
+			e.Status == http.StatusNotFound, e.Status == http.StatusForbidden:
+			return nil, fmt.Errorf("%w: %w", bot.ErrChannelGone, err)
+		}
 	}
-	return nil, e
+	return body, err
+}
+
+// redact returns err without the secret in its URL when err is a
+// *url.Error, as net/http and discordgo return for a failed request: its
+// URL is cut to scheme://host and the path before the interaction or
+// webhook token (see redactURL). Other errors are returned as they are.
+func redact(err error) error {
+	ue, ok := err.(*url.Error)
+	if !ok {
+		return err
+	}
+	c := *ue
+	c.URL = redactURL(ue.URL)
+	return &c
+}
+
+// redactURL returns scheme://host and the path of u up to, not including,
+// the segment after the id that follows "interactions" or "webhooks" (the
+// token in /interactions/{id}/{token}/callback and
+// /webhooks/{app}/{token}/...). Query and user information are dropped.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	segs := strings.Split(p.EscapedPath(), "/")
+	for i, s := range segs {
+		if (s == "interactions" || s == "webhooks") && i+2 < len(segs) {
+			segs = segs[:i+2]
+			break
+		}
+	}
+	return p.Scheme + "://" + p.Host + strings.Join(segs, "/")
 }

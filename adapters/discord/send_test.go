@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -452,5 +454,76 @@ func TestRegisterRefusedTokenFailsFast(t *testing.T) {
 	err := e.a.Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "discord.bot_token") {
 		t.Errorf("Run with a refused token: got %v, want an error naming discord.bot_token", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://discord.com/api/v10/interactions/400/secret-token/callback", "https://discord.com/api/v10/interactions/400"},
+		{"https://discord.com/api/v10/webhooks/100/secret-token/messages/@original", "https://discord.com/api/v10/webhooks/100"},
+		{"https://discord.com/api/v10/webhooks/100/secret-token", "https://discord.com/api/v10/webhooks/100"},
+		{"http://u:p@proxy.local:8080/discord/api/v10/interactions/1/secret-token/callback?x=1", "http://proxy.local:8080/discord/api/v10/interactions/1"},
+		{"https://discord.com/api/v10/channels/c1/messages?limit=50", "https://discord.com/api/v10/channels/c1/messages"},
+		{"https://discord.com/api/v10/webhooks/100", "https://discord.com/api/v10/webhooks/100"},
+		{"://bad", "(unparsable URL)"},
+	}
+	for _, tt := range tests {
+		if got := redactURL(tt.in); got != tt.want {
+			t.Errorf("redactURL(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers, for logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestFailedCallbackLogsNoToken answers a gateway interaction against an
+// API that drops every connection: the *url.Error logged must not carry
+// the interaction token that is part of the callback URL.
+func TestFailedCallbackLogsNoToken(t *testing.T) {
+	const token = "secret-interaction-token"
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	t.Cleanup(srv.Close)
+	var logs syncBuffer
+	b := testBot(t, bot.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	cfg := Config{BotToken: "test-token", AppID: testAppID, APIURL: srv.URL + "/api/v10/"}
+	s, err := newSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newAdapter(cfg, b, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.drain)
+	p := base(2, member{"u1", 0})
+	p["token"] = token
+	p["data"] = map[string]any{"id": "900", "name": "talk", "type": 1, "options": []any{map[string]any{"name": "query", "type": 3, "value": "sharding"}}}
+	var it discordgo.Interaction
+	if err := json.Unmarshal(mustJSON(p), &it); err != nil {
+		t.Fatal(err)
+	}
+	a.onInteraction(nil, &discordgo.InteractionCreate{Interaction: &it})
+	got := logs.String()
+	if !strings.Contains(got, "answer discord interaction") || !strings.Contains(got, "/api/v10/interactions/400") {
+		t.Fatalf("got logs %s, want the failed callback logged with its redacted URL", got)
+	}
+	if strings.Contains(got, token) {
+		t.Errorf("got logs %s, want no interaction token", got)
 	}
 }
