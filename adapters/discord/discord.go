@@ -316,9 +316,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if err := a.retry(ctx, "open gateway", a.s.Open); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		return nil
-	}
+	// Close even when ctx ended during Open: the connection may be up.
+	// Without one, Close returns nil.
 	<-ctx.Done()
 	a.ready.Store(false)
 	if err := a.s.Close(); err != nil {
@@ -333,6 +332,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 // will not heal and is returned at once.
 func (a *Adapter) retry(ctx context.Context, what string, f func() error) error {
 	for n := 1; ; n++ {
+		if ctx.Err() != nil {
+			return nil
+		}
 		err := f()
 		if err == nil || ctx.Err() != nil {
 			return nil

@@ -273,6 +273,7 @@ func TestRunWithoutToken(t *testing.T) {
 type fakeGateway struct {
 	*discordgo.Session
 	opened chan struct{}
+	onOpen func() // called by Open, if set
 
 	mu       sync.Mutex
 	handlers []any
@@ -291,7 +292,13 @@ func (g *fakeGateway) AddHandler(h any) func() {
 	}
 }
 
-func (g *fakeGateway) Open() error { g.opened <- struct{}{}; return nil }
+func (g *fakeGateway) Open() error {
+	if g.onOpen != nil {
+		g.onOpen()
+	}
+	g.opened <- struct{}{}
+	return nil
+}
 
 func (g *fakeGateway) Close() error {
 	g.mu.Lock()
@@ -419,6 +426,23 @@ func TestGateway(t *testing.T) {
 	}
 	if a.Ready() {
 		t.Errorf("got Ready true after Run returned, want false")
+	}
+}
+
+// TestRunClosesGatewayOpenedLate ends ctx while Open is connecting: the
+// connection that Open then makes must still be closed.
+func TestRunClosesGatewayOpenedLate(t *testing.T) {
+	e := newEnv(t, testBot(t, bot.Options{}), Config{BotToken: "test-token", Gateway: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &fakeGateway{Session: e.a.s.(*discordgo.Session), opened: make(chan struct{}, 1), onOpen: cancel}
+	e.a.s = g
+	if err := e.a.Run(ctx); err != nil {
+		t.Fatalf("got %v from Run, want nil", err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed {
+		t.Errorf("got the gateway left open, want it closed after Open succeeded")
 	}
 }
 
