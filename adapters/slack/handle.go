@@ -35,8 +35,7 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	if !usesStore(cmd) && a.budget > 0 {
 		// Searches and listings are answered from memory in microseconds:
 		// answer inline, without a background job.
-		m := render(a.bot.Handle(ctx, req), view{})
-		m.ResponseType = responseEphemeral
+		m := private(a.bot.Handle(ctx, req))
 		return &m
 	}
 
@@ -47,16 +46,13 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	answer := make(chan message)
 	gaveUp := make(chan struct{})
 	started := a.spawn(func(ctx context.Context) {
-		if needsManage(cmd) {
-			req.CanManage = a.canManage(ctx, req.User, cmd)
-		}
-		m := render(a.bot.Handle(ctx, req), view{})
-		m.ResponseType = responseEphemeral
+		a.authorize(ctx, &req)
+		m := private(a.bot.Handle(ctx, req))
 		select {
 		case answer <- m:
 		case <-gaveUp:
 			if err := a.respond(ctx, sc.ResponseURL, m); err != nil {
-				a.log.ErrorContext(ctx, "answer slash command through response_url", "err", err)
+				a.log.ErrorContext(ctx, "answer slash command through response_url", "err", redact(err))
 			}
 		}
 	})
@@ -77,6 +73,29 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	}
 	close(gaveUp)
 	return nil
+}
+
+// private renders rep as an ephemeral answer.
+func private(rep bot.Reply) message {
+	m := render(rep, view{})
+	m.ResponseType = responseEphemeral
+	return m
+}
+
+// redact removes URLs from err's text for logging: a response_url
+// (hooks.slack.com/commands/T…/…/secret) lets anyone answer as the app,
+// and transport errors (*url.Error) quote it whole. Only scheme and host
+// are kept. Errors without a URL come back unchanged.
+func redact(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) || ue.URL == "" {
+		return err
+	}
+	keep := "(url)"
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		keep = u.Scheme + "://" + u.Host + "/…"
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), ue.URL, keep))
 }
 
 // usesStore reports whether a command reads or writes the store, which may
@@ -107,22 +126,19 @@ func (a *Adapter) interaction(cb slackapi.InteractionCallback) {
 	}
 	req := bot.Request{Platform: Platform, Team: cb.Team.ID, Channel: channel, User: cb.User.ID, Text: text, Page: page}
 	a.spawn(func(ctx context.Context) {
-		if cmd := bot.ParseCommand(text); needsManage(cmd) {
-			req.CanManage = a.canManage(ctx, req.User, cmd)
-		}
+		a.authorize(ctx, &req)
 		rep := a.bot.Handle(ctx, req)
-		if pa.Kind == bot.ActionShare && rep.Outcome == bot.OutcomeOK {
+		if pa.Public(rep) {
 			a.share(ctx, cb, req, rep)
 			return
 		}
-		m := render(rep, view{})
-		m.ResponseType = responseEphemeral
+		m := private(rep)
 		// "Next results" replaces the private answer it belongs to; "Show
 		// full recap" adds one, keeping the list. Below a public message,
 		// both answer privately.
 		m.ReplaceOriginal = pa.Kind == bot.ActionNext && cb.Container.IsEphemeral
 		if err := a.respond(ctx, cb.ResponseURL, m); err != nil {
-			a.log.ErrorContext(ctx, "answer button through response_url", "kind", string(pa.Kind), "err", err)
+			a.log.ErrorContext(ctx, "answer button through response_url", "kind", string(pa.Kind), "err", redact(err))
 		}
 	})
 }
@@ -138,13 +154,13 @@ func (a *Adapter) share(ctx context.Context, cb slackapi.InteractionCallback, re
 			note = "I can't post in this channel. Invite me first (`/invite @talkbot`), then share again."
 		}
 		if err := a.respond(ctx, cb.ResponseURL, message{ResponseType: responseEphemeral, Text: note}); err != nil {
-			a.log.ErrorContext(ctx, "answer button through response_url", "kind", "share", "err", err)
+			a.log.ErrorContext(ctx, "answer button through response_url", "kind", "share", "err", redact(err))
 		}
 		return
 	}
 	if cb.Container.IsEphemeral {
 		if err := a.respond(ctx, cb.ResponseURL, message{DeleteOriginal: true}); err != nil {
-			a.log.WarnContext(ctx, "delete shared ephemeral answer", "err", err)
+			a.log.WarnContext(ctx, "delete shared ephemeral answer", "err", redact(err))
 		}
 	}
 }
@@ -207,9 +223,7 @@ func (a *Adapter) event(env eventEnvelope, retry int, retryReason string) {
 		}
 		text = strings.TrimSpace(unescaper.Replace(text))
 		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Text: text}
-		if cmd := bot.ParseCommand(text); needsManage(cmd) {
-			req.CanManage = a.canManage(ctx, req.User, cmd)
-		}
+		a.authorize(ctx, &req)
 		m := render(a.bot.Handle(ctx, req), view{public: true})
 		thread := ev.ThreadTS
 		if thread == "" && ev.Type == "app_mention" {

@@ -3,15 +3,14 @@ package slack
 import (
 	"bytes"
 	"encoding/json"
-
 	"errors"
-	gojson "github.com/goccy/go-json"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
 
+	gojson "github.com/goccy/go-json"
 	slackapi "github.com/slack-go/slack"
 )
 

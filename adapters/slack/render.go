@@ -37,8 +37,8 @@ const (
 
 // view says how a reply is shown.
 type view struct {
-	// public drops "Share to channel" buttons: the message is already
-	// visible to the channel.
+	// public renders rep.Public(): no "Share to channel" buttons, as the
+	// message is already visible to the channel.
 	public bool
 	// sharedBy, when set, adds a context line attributing the message to
 	// the user with this id.
@@ -85,14 +85,14 @@ func cut(s string, n int) string {
 	if len(s) <= n || width(s) <= n {
 		return s
 	}
-	w, end := 0, 0
+	w, end := 0, len(s)
 	for i, r := range s {
 		rw := max(utf16.RuneLen(r), 1)
 		if w+rw > n-1 { // keep room for "…"
+			end = i // a rune boundary, also in invalid UTF-8
 			break
 		}
 		w += rw
-		end = i + len(string(r))
 	}
 	s = s[:end]
 	// Every "&" in escaped text starts an entity: drop a partial one.
@@ -204,6 +204,9 @@ func pack(lines []textLine, n int) []string {
 // fit, it is cut and a context line says so; the footer, the attribution and
 // the buttons are always kept.
 func blocks(rep bot.Reply, v view) []slackapi.Block {
+	if v.public {
+		rep = rep.Public()
+	}
 	body := make([]slackapi.Block, 0, 8+len(rep.Sections)+len(rep.Items))
 	if rep.Title != "" {
 		if rep.TitleURL != "" {
@@ -250,7 +253,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 			body = append(body, slackapi.NewSectionBlock(mrkdwn(t), nil, nil))
 		}
 	}
-	if h := line(rep.ItemsHeading, maxSectionText); h != "" && len(rep.Items) > 0 {
+	if h := line(rep.ItemsHeading, maxSectionText-2); h != "" && len(rep.Items) > 0 { // 2 for the "*"s
 		body = append(body, slackapi.NewSectionBlock(mrkdwn("*"+h+"*"), nil, nil))
 	}
 	for i, it := range rep.Items {
@@ -265,7 +268,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 			continue
 		}
 		var acc *slackapi.Accessory
-		if it.Action != nil && !(v.public && it.Action.Kind == bot.ActionShare) {
+		if it.Action != nil {
 			acc = slackapi.NewAccessory(button(actionIDPrefix+"item_"+strconv.Itoa(i), *it.Action))
 		}
 		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
@@ -291,9 +294,6 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 	}
 	var buttons []slackapi.BlockElement
 	for i, a := range rep.Actions {
-		if v.public && a.Kind == bot.ActionShare {
-			continue
-		}
 		if len(buttons) == maxActions {
 			break
 		}

@@ -1,8 +1,10 @@
 package slack
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -223,5 +225,25 @@ func TestRenderSmallReplies(t *testing.T) {
 				t.Errorf("fallback text is empty")
 			}
 		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	secret := "https://hooks.slack.com/commands/T1/2/SeCrEt"
+	err := fmt.Errorf("respond: %w", &url.Error{Op: "Post", URL: secret, Err: errors.New("context deadline exceeded")})
+	got := redact(err).Error()
+	if strings.Contains(got, "SeCrEt") || !strings.Contains(got, "hooks.slack.com") || !strings.Contains(got, "respond: ") {
+		t.Errorf("redact: got %q, want the host and the context kept and the secret path gone", got)
+	}
+	plain := errors.New("channel_not_found")
+	if redact(plain) != plain {
+		t.Error("redact changed an error without a URL")
+	}
+}
+
+func TestCutInvalidUTF8(t *testing.T) {
+	got := cut("a\xff\xff\xffbbbb", 5)
+	if width(got) > 5 {
+		t.Errorf("cut of invalid UTF-8: got %q (%d wide), want at most 5", got, width(got))
 	}
 }

@@ -235,19 +235,24 @@ func (a *Adapter) selfID(ctx context.Context) (string, error) {
 
 // canManage says whether user may run cmd's subscription changes. It asks
 // users.info only for the verbs that need it.
-func (a *Adapter) canManage(ctx context.Context, user string, cmd bot.Command) bool {
-	if !needsManage(cmd) {
-		return false
-	}
+func (a *Adapter) canManage(ctx context.Context, user string) bool {
 	if a.admins[user] {
 		return true
 	}
 	u, err := a.api.GetUserInfoContext(ctx, user)
 	if err != nil {
-		a.log.WarnContext(ctx, "users.info failed; treating user as non-admin", "user", user, "err", err)
+		a.log.WarnContext(ctx, "users.info failed; treating user as non-admin", "user", user, "err", redact(err))
 		return false
 	}
 	return u.IsAdmin || u.IsOwner || u.IsPrimaryOwner
+}
+
+// authorize sets req.CanManage when the core will check it, looking the
+// user's role up only then.
+func (a *Adapter) authorize(ctx context.Context, req *bot.Request) {
+	if needsManage(bot.ParseCommand(req.Text)) {
+		req.CanManage = a.canManage(ctx, req.User)
+	}
 }
 
 // needsManage reports whether the core checks Request.CanManage for cmd.
