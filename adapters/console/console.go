@@ -136,11 +136,15 @@ func replHint(a bot.Action) string {
 	return ""
 }
 
+// Platform is the platform name in requests from the terminal.
+const Platform = "console"
+
 // Prompt is printed before each line the REPL reads.
 const Prompt = "talk> "
 
 // REPL reads commands from in, one per line, and writes the bot's answers
-// to out, until in ends, the user types "quit" or "exit", or ctx is done.
+// to out, until in ends or the user types "quit" or "exit". ctx is checked
+// between lines: a cancelled REPL returns once the pending read ends.
 // "next" (or "more") runs the last answer's "Next results" action.
 func REPL(ctx context.Context, b *bot.Bot, in io.Reader, out io.Writer) error {
 	fmt.Fprintln(out, `talkbot console: ask about conference talks ("help" lists commands, "quit" leaves).`)
@@ -160,7 +164,7 @@ func REPL(ctx context.Context, b *bot.Bot, in io.Reader, out io.Writer) error {
 			return nil
 		}
 		line := strings.TrimSpace(sc.Text())
-		req := bot.Request{Platform: "console", Channel: "console", User: "console", Text: line}
+		req := bot.Request{Platform: Platform, Channel: Platform, User: Platform, Text: line}
 		switch strings.ToLower(line) {
 		case "":
 			continue

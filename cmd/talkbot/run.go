@@ -220,7 +220,7 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 		enc.SetEscapeHTML(false)
 		return enc.Encode(hits)
 	}
-	rep := b.Handle(ctx, bot.Request{Platform: "console", Text: q, Page: *page})
+	rep := b.Handle(ctx, bot.Request{Platform: console.Platform, Text: q, Page: *page})
 	return console.Render(e.stdout, rep, console.CLIHint)
 }
 
