@@ -118,8 +118,9 @@ type session interface {
 }
 
 // Adapter answers Discord interactions and DMs with a bot.Bot and posts the
-// digest. It is safe for concurrent use; Run must not be called concurrently
-// with itself.
+// digest. It is safe for concurrent use. Run is called once: interaction
+// work ends with it, and interactions that arrive after it returned are
+// told that talkbot is restarting.
 type Adapter struct {
 	cfg   Config
 	b     *bot.Bot
@@ -141,26 +142,26 @@ type Adapter struct {
 
 	ready atomic.Bool
 
-	mu   sync.Mutex
-	work *work // in-flight interaction work; replaced when Run returns
+	// Interaction work (see begin), which may outlive an HTTP request or
+	// a gateway event; Run's drain ends it.
+	mu      sync.Mutex
+	closed  bool // set by drain: begin refuses new work
+	work    sync.WaitGroup
+	workCtx context.Context // parent of every work context
+	stop    context.CancelFunc
+	// grace is how long drain lets work in flight finish before
+	// cancelling it: drainGrace, shorter in tests.
+	grace time.Duration
 }
 
-// work tracks goroutines that outlive an HTTP request or gateway event,
-// so that Run can cancel and wait for them.
-type work struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-}
-
-func newWork() *work {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &work{ctx: ctx, cancel: cancel}
-}
-
-// workTimeout bounds one interaction's work, well inside the 15 minutes an
-// interaction token stays valid.
-const workTimeout = time.Minute
+const (
+	// workTimeout bounds one interaction's work, well inside the 15
+	// minutes an interaction token stays valid.
+	workTimeout = time.Minute
+	// drainGrace is how long Run, once its context ends, lets interaction
+	// work in flight (a deferred answer) finish before cancelling it.
+	drainGrace = 5 * time.Second
+)
 
 var (
 	_ bot.Sender = (*Adapter)(nil)
@@ -233,8 +234,9 @@ func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
 		now:        time.Now,
 		deferAfter: 2 * time.Second,
 		backoff:    func(n int) time.Duration { return min(time.Second<<(n-1), time.Minute) },
-		work:       newWork(),
+		grace:      drainGrace,
 	}
+	a.workCtx, a.stop = context.WithCancel(context.Background())
 	if cfg.PublicKey != "" {
 		k, err := parsePublicKey(cfg.PublicKey)
 		if err != nil {
@@ -278,10 +280,11 @@ func (a *Adapter) Ready() bool { return a.ready.Load() }
 
 // Run registers the commands (with a bot token), connects to the gateway
 // (when Config.Gateway is set) and answers interactions and DMs until ctx
-// is done; then it closes the gateway, cancels and waits for interaction
-// work in flight, and returns nil. Without a bot token it only waits for
-// ctx, while Handler serves. It returns an error when registration or the
-// gateway connection fails.
+// is done; then it closes the gateway, refuses new interaction work, gives
+// the work in flight five seconds to finish, cancels what remains, waits
+// for it and returns nil. Without a bot token it only waits for ctx, while
+// Handler serves. It returns an error when registration or the gateway
+// connection fails. Run is called at most once.
 func (a *Adapter) Run(ctx context.Context) error {
 	defer a.drain()
 	if a.cfg.BotToken == "" {
@@ -355,26 +358,42 @@ func (a *Adapter) retry(ctx context.Context, what string, f func() error) error 
 	}
 }
 
-// begin starts a unit of interaction work. Its context ends after
-// workTimeout or when Run returns; done must be called when the work ends.
-func (a *Adapter) begin() (ctx context.Context, done func()) {
+// begin starts a unit of interaction work, which Run waits for. Its
+// context ends after workTimeout, or when Run's drain stops waiting; done
+// must be called when the work ends. Once drain has begun, begin returns
+// ok false and starts nothing: the caller answers that talkbot is
+// restarting.
+func (a *Adapter) begin() (ctx context.Context, done func(), ok bool) {
 	a.mu.Lock()
-	w := a.work
-	w.wg.Add(1)
-	a.mu.Unlock()
-	ctx, cancel := context.WithTimeout(w.ctx, workTimeout)
-	return ctx, func() { cancel(); w.wg.Done() }
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil, nil, false
+	}
+	a.work.Add(1)
+	ctx, cancel := context.WithTimeout(a.workCtx, workTimeout)
+	return ctx, func() { cancel(); a.work.Done() }, true
 }
 
-// drain cancels the work in flight and waits for it; later work starts a
-// new generation, so Run may be called again.
+// drain refuses new interaction work, gives the work in flight a.grace to
+// finish, then cancels it and waits for it.
 func (a *Adapter) drain() {
 	a.mu.Lock()
-	w := a.work
-	a.work = newWork()
+	a.closed = true
 	a.mu.Unlock()
-	w.cancel()
-	w.wg.Wait()
+	finished := make(chan struct{})
+	go func() {
+		a.work.Wait()
+		close(finished)
+	}()
+	t := time.NewTimer(a.grace)
+	defer t.Stop()
+	select {
+	case <-finished:
+	case <-t.C:
+		a.stop()
+		<-finished
+	}
+	a.stop()
 }
 
 // callOpts are the request options of discordgo REST calls (command

@@ -108,8 +108,12 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	case discordgo.InteractionPing:
 		resp = response{Type: discordgo.InteractionResponsePong}
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete, discordgo.InteractionMessageComponent:
-		wctx, done = a.begin()
-		resp, later = a.interact(wctx, &it)
+		var ok bool
+		if wctx, done, ok = a.begin(); ok {
+			resp, later = a.interact(wctx, &it)
+		} else {
+			resp, done = restarting(&it), func() {}
+		}
 	default:
 		refuse(http.StatusBadRequest, "unsupported interaction type "+strconv.Itoa(int(it.Type)))
 		return
@@ -152,7 +156,15 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, e *discordgo.InteractionCr
 	if e.Interaction == nil || e.Type == discordgo.InteractionPing {
 		return
 	}
-	ctx, done := a.begin()
+	ctx, done, ok := a.begin()
+	if !ok {
+		ctx, cancel := context.WithTimeout(context.Background(), refuseTimeout)
+		defer cancel()
+		if err := a.callback(ctx, e.Interaction, restarting(e.Interaction)); err != nil {
+			a.log.ErrorContext(ctx, "answer discord interaction", "err", err)
+		}
+		return
+	}
 	defer done()
 	resp, later := a.interact(ctx, e.Interaction)
 	if err := a.callback(ctx, e.Interaction, resp); err != nil {
@@ -174,7 +186,10 @@ func (a *Adapter) onMessage(_ *discordgo.Session, e *discordgo.MessageCreate) {
 	if self := a.self.Load(); self != nil && *self == e.Author.ID {
 		return
 	}
-	ctx, done := a.begin()
+	ctx, done, ok := a.begin()
+	if !ok {
+		return // shutting down; a DM needs no answer
+	}
 	defer done()
 	rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Text: e.Content})
 	if _, err := a.post(ctx, e.ChannelID, render(rep, renderOpts{public: true})); err != nil {
@@ -304,6 +319,19 @@ func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) re
 		out.Choices = append(out.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
 	}
 	return response{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: out}
+}
+
+// refuseTimeout bounds the answer to a gateway interaction that arrives
+// while Run is returning.
+const refuseTimeout = 5 * time.Second
+
+// restarting is the answer to an interaction that arrives once Run is
+// returning: a notice, or no choices for autocomplete.
+func restarting(it *discordgo.Interaction) response {
+	if it.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		return response{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: choices{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}
+	}
+	return notice("talkbot is restarting. Please try again in a moment.")
 }
 
 // notice is a short ephemeral answer from the adapter itself.

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"flag"
@@ -486,5 +487,124 @@ func TestCommandSet(t *testing.T) {
 	}
 	if got := strconv.Itoa(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory); got != "84992" {
 		t.Errorf("got invite permissions %s, want 84992 as the README says", got)
+	}
+}
+
+// TestShutdown ends Run while a deferred answer is in flight: new
+// interactions are told that talkbot is restarting, and the answer in
+// flight still arrives within the grace period instead of being cancelled.
+func TestShutdown(t *testing.T) {
+	store := newGatedStore(false)
+	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
+	e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
+	e.a.grace = time.Minute           // longer than the test: drain must wait, not cancel
+	_, resp, body := e.do(t, talkJSON("subscriptions"))
+	if resp.Type != 5 {
+		t.Fatalf("got %s, want a deferral (type 5)", body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.a.Run(ctx) }()
+	cancel()
+	waitClosed(t, e.a)
+
+	t.Run("command", func(t *testing.T) {
+		_, resp, body := e.do(t, talkJSON("sharding"))
+		if resp.Type != 4 || resp.Data.Flags != 64 || !strings.Contains(resp.Data.Content, "restarting") {
+			t.Errorf("got %s, want an ephemeral restarting notice", body)
+		}
+	})
+	t.Run("autocomplete", func(t *testing.T) {
+		_, resp, body := e.do(t, autocompleteJSON("shar"))
+		if resp.Type != 8 || len(resp.Data.Choices) != 0 {
+			t.Errorf("got %s, want type 8 without choices", body)
+		}
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("got Run returned (%v) with an answer in flight, want it waiting", err)
+	default:
+	}
+	close(store.gate)
+	c := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
+	if !strings.Contains(string(c.Body), "no digest subscription") {
+		t.Errorf("got %s, want the answer in flight delivered, not cancelled", c.Body)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("got %v from Run, want nil", err)
+	}
+}
+
+// TestShutdownCancelsAfterGrace: an answer still running when the grace
+// period ends is cancelled, and Run returns.
+func TestShutdownCancelsAfterGrace(t *testing.T) {
+	store := newGatedStore(false) // never opened
+	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
+	e.a.deferAfter = time.Millisecond
+	e.a.grace = time.Millisecond
+	if _, resp, body := e.do(t, talkJSON("subscriptions")); resp.Type != 5 {
+		t.Fatalf("got %s, want a deferral (type 5)", body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.a.Run(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("got %v from Run, want nil", err)
+		}
+	case <-time.After(10 * time.Second): // a safety net; without the cancel Run waits a minute
+		t.Fatal("Run did not return: the work in flight was not cancelled after the grace period")
+	}
+}
+
+// TestGatewayAfterShutdown: an interaction delivered over the gateway
+// after Run returned is answered "restarting"; a DM is not answered.
+func TestGatewayAfterShutdown(t *testing.T) {
+	api := newFakeAPI(t)
+	a, g := gatewayAdapter(t, api, testBot(t, bot.Options{}), Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	<-g.opened
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("got %v from Run, want nil", err)
+	}
+	var it discordgo.Interaction
+	if err := json.Unmarshal(talkJSON("sharding"), &it); err != nil {
+		t.Fatal(err)
+	}
+	a.onInteraction(nil, &discordgo.InteractionCreate{Interaction: &it})
+	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
+	var r wireResponse
+	if err := json.Unmarshal(c.Body, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Type != 4 || r.Data.Flags != 64 || !strings.Contains(r.Data.Content, "restarting") {
+		t.Errorf("got %s, want an ephemeral restarting notice", c.Body)
+	}
+	a.onMessage(nil, &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "talk sharding"}})
+	if n := api.count(http.MethodPost, "/api/v10/channels/"); n != 0 {
+		t.Errorf("got %d channel messages after shutdown, want none", n)
+	}
+}
+
+// waitClosed waits until drain has begun refusing work.
+func waitClosed(t *testing.T, a *Adapter) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second) // a safety net, not a timing assumption
+	for {
+		a.mu.Lock()
+		closed := a.closed
+		a.mu.Unlock()
+		if closed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("drain did not begin")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -222,18 +222,20 @@ func TestRegisterTwice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.endpoint, func(t *testing.T) {
-			e := newEnv(t, testBot(t, bot.Options{}), Config{BotToken: "test-token", GuildID: tt.guild, Gateway: true})
-			// Run opens the gateway after registering: the fake gateway
-			// says when, so the test cancels only after registration.
-			g := &fakeGateway{Session: e.a.s.(*discordgo.Session), opened: make(chan struct{}, 1)}
-			e.a.s = g
+			// Two talkbot processes in turn, as across a restart, against
+			// the same Discord.
+			api := newFakeAPI(t)
 			var bodies []string
 			for range 2 {
+				a, g := gatewayAdapter(t, api, testBot(t, bot.Options{}), Config{GuildID: tt.guild})
+				// Run opens the gateway after registering: the fake
+				// gateway says when, so the test cancels only after
+				// registration.
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
-				go func() { done <- e.a.Run(ctx) }()
+				go func() { done <- a.Run(ctx) }()
 				<-g.opened
-				c := e.api.wait(t, http.MethodPut, tt.endpoint)
+				c := api.wait(t, http.MethodPut, tt.endpoint)
 				bodies = append(bodies, string(c.Body))
 				cancel()
 				if err := <-done; err != nil {
@@ -243,9 +245,12 @@ func TestRegisterTwice(t *testing.T) {
 			if bodies[0] != bodies[1] {
 				t.Errorf("got different command sets %s and %s, want the same", bodies[0], bodies[1])
 			}
-			e.api.mu.Lock()
-			names := e.api.commands[tt.endpoint]
-			e.api.mu.Unlock()
+			if n := api.count(http.MethodPut, tt.endpoint); n != 2 {
+				t.Errorf("got %d registrations, want 2, one per start", n)
+			}
+			api.mu.Lock()
+			names := api.commands[tt.endpoint]
+			api.mu.Unlock()
 			if want := []string{"talk", "talk-subscribe", "talk-unsubscribe"}; !slices.Equal(names, want) {
 				t.Errorf("got registered %v, want %v", names, want)
 			}
@@ -266,6 +271,25 @@ func TestRunWithoutToken(t *testing.T) {
 	if n := e.api.count(http.MethodPut, "/"); n != 0 {
 		t.Errorf("got %d registrations, want none without a token", n)
 	}
+}
+
+// gatewayAdapter returns an adapter with a bot token over api, whose
+// gateway is a fakeGateway.
+func gatewayAdapter(t *testing.T, api *fakeAPI, b *bot.Bot, cfg Config) (*Adapter, *fakeGateway) {
+	t.Helper()
+	cfg.BotToken, cfg.Gateway, cfg.AppID, cfg.APIURL = "test-token", true, testAppID, api.srv.URL+"/api/v10/"
+	s, err := newSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &fakeGateway{Session: s, opened: make(chan struct{}, 1)}
+	a, err := newAdapter(cfg, b, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.deferAfter = time.Minute
+	t.Cleanup(a.drain)
+	return a, g
 }
 
 // fakeGateway is a discordgo session whose gateway is simulated: Open and
@@ -337,17 +361,7 @@ func (g *fakeGateway) emit(ev any) {
 func TestGateway(t *testing.T) {
 	api := newFakeAPI(t)
 	store := newGatedStore(false)
-	cfg := Config{BotToken: "test-token", Gateway: true, AppID: testAppID, APIURL: api.srv.URL + "/api/v10/"}
-	s, err := newSession(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &fakeGateway{Session: s, opened: make(chan struct{}, 1)}
-	a, err := newAdapter(cfg, testBot(t, bot.Options{Store: store}), g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.deferAfter = time.Minute
+	a, g := gatewayAdapter(t, api, testBot(t, bot.Options{Store: store}), Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
