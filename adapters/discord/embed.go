@@ -52,17 +52,17 @@ func noMentions() *discordgo.MessageAllowedMentions {
 
 // renderOpts says how a reply is shown.
 type renderOpts struct {
-	public  bool   // posted for the channel: no "Share" button
 	content string // plain text above the embed, e.g. "Shared by <@id>"
 	marker  string // appended to the footer, for Find
 }
 
-// render turns a reply into a message within Discord's limits.
+// render turns a reply into a message within Discord's limits. A message
+// for the channel renders r.Public(), without "Share" buttons.
 func render(r bot.Reply, o renderOpts) message {
 	return message{
 		Content:         cut(o.content, maxContent),
 		Embeds:          []*discordgo.MessageEmbed{embed(r, o.marker)},
-		Components:      buttons(r, o.public),
+		Components:      buttons(r),
 		AllowedMentions: noMentions(),
 	}
 }
@@ -184,12 +184,11 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 
 // buttons renders the reply's actions as a first row and the items' actions
 // in the rows after it: at most five rows of five buttons. Duplicate
-// custom ids, which Discord refuses, are dropped, and so are "Share"
-// buttons on a message that is already public.
-func buttons(r bot.Reply, public bool) []discordgo.MessageComponent {
+// custom ids, which Discord refuses, are dropped.
+func buttons(r bot.Reply) []discordgo.MessageComponent {
 	seen := map[string]bool{}
 	button := func(a bot.Action, label string) (discordgo.Button, bool) {
-		if a.Value == "" || len(a.Value) > maxCustomID || seen[a.Value] || public && a.Kind == bot.ActionShare {
+		if a.Value == "" || len(a.Value) > maxCustomID || seen[a.Value] {
 			return discordgo.Button{}, false
 		}
 		seen[a.Value] = true

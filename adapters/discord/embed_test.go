@@ -52,7 +52,7 @@ func TestButtonLabels(t *testing.T) {
 	}
 	want := map[string]string{"n2:q": "Next page", "x1:q": "share", "s1:a": "A talk", "s1:b": "Show", "s1:c": "show"}
 	var m wireMessage
-	if err := json.Unmarshal(mustJSON(message{Components: buttons(r, false)}), &m); err != nil {
+	if err := json.Unmarshal(mustJSON(message{Components: buttons(r)}), &m); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}

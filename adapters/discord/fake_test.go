@@ -65,6 +65,10 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.mentionsOff(r, "")
 		writeJSON(w, http.StatusOK, map[string]any{"id": "300", "channel_id": "c1"})
 	})
+	mux.HandleFunc("POST /api/v10/webhooks/{app}/{token}", func(w http.ResponseWriter, r *http.Request) {
+		f.mentionsOff(r, "")
+		writeJSON(w, http.StatusOK, map[string]any{"id": "301", "channel_id": "c1"})
+	})
 	mux.HandleFunc("POST /api/v10/channels/{ch}/messages", f.postMessage)
 	mux.HandleFunc("GET /api/v10/channels/{ch}/messages", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -436,10 +440,11 @@ func mustJSON(v any) []byte {
 }
 
 // gatedStore is a bot.Store whose Subscription waits until gate is closed,
-// to hold an answer past the deferral deadline.
+// to hold an answer past the deferral deadline, then fails with err if set.
 type gatedStore struct {
 	*bottest.Store
 	gate chan struct{}
+	err  error
 }
 
 func newGatedStore(open bool) *gatedStore {
@@ -455,6 +460,9 @@ func (s *gatedStore) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.S
 	case <-s.gate:
 	case <-ctx.Done():
 		return bot.Subscription{}, ctx.Err()
+	}
+	if s.err != nil {
+		return bot.Subscription{}, s.err
 	}
 	return s.Store.Subscription(ctx, ch)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -192,7 +193,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, e *discordgo.MessageCreate) {
 	}
 	defer done()
 	rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Text: e.Content})
-	if _, err := a.post(ctx, e.ChannelID, render(rep, renderOpts{public: true})); err != nil {
+	if _, err := a.post(ctx, e.ChannelID, render(rep.Public(), renderOpts{})); err != nil {
 		a.log.ErrorContext(ctx, "answer discord DM", "err", err)
 	}
 }
@@ -210,7 +211,7 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 		if !ok {
 			return notice("This command is not talkbot's any more. Try /talk."), nil
 		}
-		return a.answer(ctx, it, a.request(it, text, 1), modePrivate)
+		return a.answer(ctx, it, a.request(it, text, 1), modePrivate, bot.ParsedAction{})
 	case discordgo.InteractionMessageComponent:
 		p, ok := bot.ParseAction(it.MessageComponentData().CustomID)
 		if !ok {
@@ -224,7 +225,7 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 		case p.Kind == bot.ActionNext && it.Message != nil && it.Message.Flags&discordgo.MessageFlagsEphemeral != 0:
 			m = modeUpdate // page through the ephemeral answer in place
 		}
-		return a.answer(ctx, it, a.request(it, text, page), m)
+		return a.answer(ctx, it, a.request(it, text, page), m, p)
 	}
 	return notice("talkbot does not handle this kind of interaction."), nil
 }
@@ -235,49 +236,75 @@ type mode int
 const (
 	modePrivate mode = iota // a new ephemeral message
 	modeUpdate              // replaces the (ephemeral) message the button is on
-	modeShare               // a public message, "Shared by" the user
+	modeShare               // public, "Shared by" the user, if p.Public(reply); else private
 )
 
 // answer runs the request and returns its response, or a deferral when it
-// takes longer than deferAfter.
-func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot.Request, m mode) (response, func(context.Context) error) {
+// takes longer than deferAfter. p is the button pressed, if any: a share
+// goes public only when p.Public accepts its answer, so that a failed share
+// (an error, no results, a refusal) is told to the user alone.
+//
+// A share's deferral is ephemeral, since whether the answer may go public
+// is not known yet; a public answer then arrives as a follow-up (see
+// share).
+func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot.Request, m mode, p bot.ParsedAction) (response, func(context.Context) error) {
 	ch := make(chan bot.Reply, 1)
 	go func() { ch <- a.b.Handle(ctx, req) }()
-	msg := func(rep bot.Reply) message {
-		o := renderOpts{public: m == modeShare}
-		if m == modeShare {
-			o.content = "Shared"
-			if req.User != "" {
-				o.content = "Shared by <@" + req.User + ">" // shown, not pinged
-			}
-		}
-		return render(rep, o)
-	}
+	public := func(rep bot.Reply) bool { return m == modeShare && p.Public(rep) }
 	t := time.NewTimer(a.deferAfter)
 	defer t.Stop()
 	select {
 	case rep := <-ch:
-		out := msg(rep)
-		switch m {
-		case modeUpdate:
-			return response{Type: discordgo.InteractionResponseUpdateMessage, Data: out}, nil
-		case modePrivate:
-			out.Flags = discordgo.MessageFlagsEphemeral
+		switch {
+		case public(rep):
+			return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: shared(rep, req.User)}, nil
+		case m == modeUpdate:
+			return response{Type: discordgo.InteractionResponseUpdateMessage, Data: render(rep, renderOpts{})}, nil
 		}
+		out := render(rep, renderOpts{})
+		out.Flags = discordgo.MessageFlagsEphemeral
 		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: out}, nil
 	case <-t.C:
 	}
 	later := func(ctx context.Context) error {
 		rep := <-ch // Handle returns promptly once ctx is done
-		return a.editOriginal(ctx, it, msg(rep))
+		if public(rep) {
+			return a.share(ctx, it, shared(rep, req.User))
+		}
+		return a.editOriginal(ctx, it, render(rep, renderOpts{}))
 	}
-	switch m {
-	case modeUpdate:
+	if m == modeUpdate {
 		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, later
-	case modeShare:
-		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{}}, later
 	}
 	return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
+}
+
+// shared renders a reply shared by user for the channel: public, without
+// share buttons, and naming the user (shown, not pinged).
+func shared(rep bot.Reply, user string) message {
+	o := renderOpts{content: "Shared"}
+	if user != "" {
+		o.content = "Shared by <@" + user + ">"
+	}
+	return render(rep.Public(), o)
+}
+
+// share completes a deferred share whose answer may go public: it turns
+// the ephemeral deferral into a short note, then posts m as a public
+// follow-up. The note comes first because the first follow-up after a
+// deferral would take the deferral's place, and be ephemeral with it. If
+// the follow-up fails, the note says so.
+func (a *Adapter) share(ctx context.Context, it *discordgo.Interaction, m message) error {
+	if err := a.editOriginal(ctx, it, plain("Shared.")); err != nil {
+		return fmt.Errorf("edit deferred share: %w", err)
+	}
+	if err := a.followUp(ctx, it, m); err != nil {
+		if err2 := a.editOriginal(ctx, it, plain("Sharing failed. Please try again.")); err2 != nil {
+			a.log.ErrorContext(ctx, "edit deferred share after a failed follow-up", "err", err2)
+		}
+		return fmt.Errorf("post shared answer: %w", err)
+	}
+	return nil
 }
 
 // request builds the core request for an interaction. Members with Manage
@@ -336,13 +363,20 @@ func restarting(it *discordgo.Interaction) response {
 
 // notice is a short ephemeral answer from the adapter itself.
 func notice(text string) response {
-	return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: message{
+	m := plain(text)
+	m.Flags = discordgo.MessageFlagsEphemeral
+	return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: m}
+}
+
+// plain is a message of text alone, which replaces any embeds and buttons
+// when it is an edit.
+func plain(text string) message {
+	return message{
 		Content:         text,
 		Embeds:          []*discordgo.MessageEmbed{},
 		Components:      []discordgo.MessageComponent{},
 		AllowedMentions: noMentions(),
-		Flags:           discordgo.MessageFlagsEphemeral,
-	}}
+	}
 }
 
 // callback sends an interaction response over REST (gateway interactions).
@@ -355,6 +389,13 @@ func (a *Adapter) callback(ctx context.Context, it *discordgo.Interaction, resp 
 // original response and follow-ups live.
 func webhook(it *discordgo.Interaction) string {
 	return "webhooks/" + url.PathEscape(it.AppID) + "/" + url.PathEscape(it.Token)
+}
+
+// followUp posts m as a new message answering the interaction: public
+// unless m's flags say ephemeral.
+func (a *Adapter) followUp(ctx context.Context, it *discordgo.Interaction, m message) error {
+	_, err := a.rest(ctx, http.MethodPost, webhook(it), m)
+	return err
 }
 
 // editOriginal replaces the interaction's original (deferred) response.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -294,6 +295,8 @@ func TestButtons(t *testing.T) {
 		{"next on a shared answer answers privately", next, false, 4, 64, "page 2"},
 		{"show", show, true, 4, 64, "Summary"},
 		{"share", share, true, 4, 0, "Shared by <@u1>"},
+		{"share without results answers privately", "x1:zzqqxx-nothing-matches", true, 4, 64, "zzqqxx"},
+		{"share of a refused command answers privately", "x1:subscribe", true, 4, 64, "not available"},
 		{"unknown button", "zz:what", true, 4, 64, "no longer works"},
 	}
 	for _, tt := range tests {
@@ -310,6 +313,9 @@ func TestButtons(t *testing.T) {
 			}
 			if tt.customID == share && resp.Data.button("x") != "" {
 				t.Errorf("got a share button on the shared message, want none")
+			}
+			if tt.wantFlags != 0 && strings.Contains(resp.Data.Content, "Shared") {
+				t.Errorf("got %q on a private answer, want no \"Shared by\"", resp.Data.Content)
 			}
 		})
 	}
@@ -336,19 +342,56 @@ func TestDeferral(t *testing.T) {
 	}
 }
 
-// TestDeferredShare defers a share: the deferral is public (no flags).
+// TestDeferredShare defers shares: the deferral is ephemeral; an answer
+// that may go public is posted as a public follow-up after the deferral
+// became a "Shared." note; a failed one replaces the deferral, privately.
 func TestDeferredShare(t *testing.T) {
-	store := newGatedStore(false)
-	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
-	e.a.deferAfter = time.Millisecond
-	_, resp, body := e.do(t, componentJSON("x1:subscriptions", true))
-	if resp.Type != 5 || resp.Data.Flags != 0 {
-		t.Errorf("got %s, want type 5 without flags", body)
+	tests := []struct {
+		name       string
+		storeErr   error
+		wantPublic bool
+		wantEdit   string // in the edit of @original
+	}{
+		{"ok", nil, true, "Shared."},
+		{"failed", errors.New("disk on fire"), false, "went wrong"},
 	}
-	close(store.gate)
-	c := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/")
-	if !bytes.Contains(c.Body, []byte("Shared by \\u003c@u1\\u003e")) && !bytes.Contains(c.Body, []byte("Shared by <@u1>")) {
-		t.Errorf("got %s, want the sharer named", c.Body)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := newGatedStore(false)
+			store.err = tt.storeErr
+			e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
+			e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
+			_, resp, body := e.do(t, componentJSON("x1:subscriptions", true))
+			if resp.Type != 5 || resp.Data.Flags != 64 {
+				t.Errorf("got %s, want type 5 with flags 64 (ephemeral)", body)
+			}
+			close(store.gate)
+			edit := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
+			var m wireMessage
+			if err := json.Unmarshal(edit.Body, &m); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(m.text(), tt.wantEdit) || strings.Contains(m.Content, "Shared by") {
+				t.Errorf("got edit %s, want it to contain %q and not name the sharer", edit.Body, tt.wantEdit)
+			}
+			if !tt.wantPublic {
+				e.a.drain() // the deferred work is done once drain returns
+				if n := e.api.count(http.MethodPost, "/api/v10/webhooks/"); n != 0 {
+					t.Errorf("got %d follow-ups, want none: a failed share is not posted", n)
+				}
+				return
+			}
+			f := e.api.wait(t, http.MethodPost, "/api/v10/webhooks/"+testAppID+"/itoken")
+			if f.Path != "/api/v10/webhooks/"+testAppID+"/itoken" {
+				t.Fatalf("got POST %s, want the follow-up endpoint", f.Path)
+			}
+			if err := json.Unmarshal(f.Body, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Flags != 0 || m.Content != "Shared by <@u1>" || !strings.Contains(m.text(), "no digest subscription") || m.button("x") != "" {
+				t.Errorf("got follow-up %s, want a public answer shared by u1 without a share button", f.Body)
+			}
+		})
 	}
 }
 

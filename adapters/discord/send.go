@@ -50,7 +50,7 @@ func (a *Adapter) Send(ctx context.Context, ch bot.ChannelRef, r bot.Reply, key 
 	if a.cfg.BotToken == "" {
 		return "", fmt.Errorf("post to %s: %w", ch, errNoToken)
 	}
-	m := render(r, renderOpts{public: true, marker: marker(key)})
+	m := render(r.Public(), renderOpts{marker: marker(key)})
 	m.Nonce, m.EnforceNonce = nonce(key), true
 	msg, err := a.post(ctx, ch.Channel, m)
 	if err != nil {
