@@ -46,7 +46,8 @@ type flagsOnly struct {
 // signature of Config.PublicKey over the timestamp and body, within five
 // minutes of now. It answers PING with {"type":1}; commands, autocomplete
 // and buttons with their interaction response, deferring (and editing
-// @original later) when an answer takes more than two seconds. It refuses
+// @original later) when an answer takes more than two seconds, and with
+// a "restarting" notice once Run has returned. It refuses
 // other methods (405), bodies over 1 MiB (413), missing, bad or stale
 // signatures (401) and malformed JSON (400), reporting each to bot.Reject.
 // Without a public key every request gets 404.
