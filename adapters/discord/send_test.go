@@ -17,6 +17,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -512,24 +513,6 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers, for logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestFailedCallbackLogsNoToken answers a gateway interaction against an
 // API that drops every connection: the *url.Error logged must not carry
 // the interaction token that is part of the callback URL.
@@ -537,7 +520,7 @@ func TestFailedCallbackLogsNoToken(t *testing.T) {
 	const token = "secret-interaction-token"
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	t.Cleanup(srv.Close)
-	var logs syncBuffer
+	var logs bottest.LogBuffer
 	b := testBot(t, bot.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	cfg := Config{BotToken: "test-token", AppID: testAppID, APIURL: srv.URL + "/api/v10/"}
 	s, err := newSession(cfg)

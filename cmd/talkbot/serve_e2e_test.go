@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -52,9 +53,9 @@ func (f *recordingSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // startServe runs "talkbot serve" through run() with env, waits for its
 // address in the log, and returns it with a stop function that cancels
 // the context (SIGTERM) and returns run's error.
-func startServe(t *testing.T, env map[string]string) (addr string, logs *syncBuffer, stop func() error) {
+func startServe(t *testing.T, env map[string]string) (addr string, logs *bottest.LogBuffer, stop func() error) {
 	t.Helper()
-	logs = &syncBuffer{}
+	logs = &bottest.LogBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	getenv := func(k string) string { return env[k] }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,11 +8,11 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -24,24 +23,6 @@ func testConfig(t *testing.T) Config {
 	cfg.Store.Path = filepath.Join(t.TempDir(), "talkbot.db")
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	return cfg
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -57,7 +38,7 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestServeHealthMetricsAndGracefulShutdown(t *testing.T) {
 	cfg := testConfig(t)
-	var logs syncBuffer
+	var logs bottest.LogBuffer
 	a, err := env{}.open(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
