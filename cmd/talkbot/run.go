@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,7 +32,7 @@ Usage:
   talkbot console                          interactive prompt
   talkbot serve                            run the bot (HTTP, Slack, Discord, digest)
   talkbot digest [--dry-run | --now]       show or run this week's digest
-  talkbot lint [DIR]                       validate a recap corpus (default: the embedded one)
+  talkbot lint [DIR]                       validate a recap corpus (default: recaps.dir, else the embedded one)
   talkbot store check                      verify the store file and print counts
   talkbot version                          print version information
 
@@ -238,17 +239,22 @@ func (e env) console(ctx context.Context, args []string, gconf string) error {
 }
 
 func (e env) lint(args []string, gconf string) error {
-	fs, _ := e.flags("lint", gconf)
-	if err := parse(fs, args); err != nil {
+	fs, conf := e.flags("lint", gconf)
+	cfg, err := e.setup(fs, conf, args)
+	if err != nil {
 		return err
 	}
+	if fs.NArg() > 1 {
+		return fmt.Errorf("lint takes at most one directory")
+	}
+	// Without DIR: the configured recaps.dir if there is one, else the
+	// embedded corpus.
+	dir := cmp.Or(fs.Arg(0), cfg.Recaps.Dir)
 	var problems []recaps.Problem
 	name := "embedded corpus"
-	switch fs.NArg() {
-	case 0:
+	if dir == "" {
 		problems = recaps.Check("recaps", recaps.Embedded())
-	case 1:
-		dir := fs.Arg(0)
+	} else {
 		name = dir
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return fmt.Errorf("lint: %s is not a directory", dir)
@@ -257,8 +263,6 @@ func (e env) lint(args []string, gconf string) error {
 		// only the directory's own problems are reported.
 		embedded := recaps.Source{Name: "(embedded)", FS: recaps.Embedded().FS}
 		problems = recaps.Check(dir, embedded, recaps.Source{Name: dir, FS: os.DirFS(dir)})
-	default:
-		return fmt.Errorf("lint takes at most one directory")
 	}
 	for _, p := range problems {
 		fmt.Fprintln(e.stdout, p.String())

@@ -100,6 +100,10 @@ func TestLint(t *testing.T) {
 	if err != nil {
 		t.Errorf("lint goodcorpus: %v (%s)", err, stderr)
 	}
+	// Without DIR, lint checks the configured recaps.dir.
+	if _, stderr, err := runT(t, map[string]string{"TALKBOT_RECAPS_DIR": filepath.Join(testdata, "badcorpus")}, "", "lint"); err != exitCode(1) || !strings.Contains(stderr, "badcorpus") {
+		t.Errorf("lint with recaps.dir set: got %v, %q; want exit 1 for the bad directory", err, stderr)
+	}
 	out, _, err := runT(t, nil, "", "lint", filepath.Join(testdata, "badcorpus"))
 	var code exitCode
 	if !errors.As(err, &code) || code != 1 {
