@@ -121,7 +121,8 @@ func New(c *recaps.Corpus, o Options) *Bot {
 	for i := range c.Talks {
 		t := &c.Talks[i]
 		for _, s := range t.Speakers {
-			for _, n := range []string{s.Name, s.Handle} {
+			// A handle like "Andrew.kwon" is also found by its parts.
+			for _, n := range append([]string{s.Name, s.Handle}, words(s.Handle)...) {
 				if f := fold(n); f != "" && !slices.Contains(b.speakers[f], t) {
 					b.speakers[f] = append(b.speakers[f], t)
 				}
@@ -243,7 +244,11 @@ func (b *Bot) searchReply(q string, page int) Reply {
 	end := min(first+b.pageSize, len(hits))
 	var rep Reply
 	if page == 1 {
-		rep = b.talkReply(hits[0].Talk, fmt.Sprintf("Best of %d talks for %s", len(hits), quoted))
+		intro := fmt.Sprintf("Best of %d talks for %s", len(hits), quoted)
+		if len(hits) == 1 {
+			intro = "The one talk for " + quoted
+		}
+		rep = b.talkReply(hits[0].Talk, intro)
 		first = 1
 	} else {
 		rep = Reply{Title: fmt.Sprintf("Results for %s, page %d", quoted, page), Outcome: OutcomeOK}
@@ -368,7 +373,7 @@ func (b *Bot) speakerReply(q string) (Reply, bool) {
 	}
 	var who recaps.Speaker
 	for _, s := range talks[0].Speakers {
-		if fold(s.Name) == f || fold(s.Handle) == f {
+		if fold(s.Name) == f || fold(s.Handle) == f || slices.Contains(words(s.Handle), f) {
 			who = s
 		}
 	}

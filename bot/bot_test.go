@@ -30,6 +30,8 @@ func TestHandle(t *testing.T) {
 		{"Johnny", 1, OutcomeOK, "지역 기반으로 중고거래 검색을 샤딩하라", "임문규 (Johnny)"},
 		{"임문규", 1, OutcomeOK, "지역 기반으로 중고거래 검색을 샤딩하라", "임문규 (Johnny)"},
 		{"임문규님", 1, OutcomeOK, "지역 기반으로 중고거래 검색을 샤딩하라", "임문규 (Johnny)"},
+		{"andrew", 1, OutcomeOK, "당근 채팅 시스템은 어떻게 만들까", "권영훈 (Andrew.kwon)"},
+		{"circuit breaker", 1, OutcomeOK, "서드파티", "The one talk for"},
 		{"speaker nobody-at-all", 1, OutcomeNoResults, "", "No speaker matches"},
 		{"show deview-2019-sre-fail-fast", 1, OutcomeOK, "Fail Fast", "Summary"},
 		{"show no-such-talk", 1, OutcomeNoResults, "", "No talk has the id"},

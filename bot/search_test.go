@@ -46,6 +46,7 @@ func TestSearchRelevance(t *testing.T) {
 		{"쿠버네티스", []string{"deview-2019-multi-tenancy-kubernetes"}},
 		{"kubernetes", []string{"deview-2019-multi-tenancy-kubernetes"}},
 		{"가시성", []string{"deview-2019-pinpoint-observability"}},
+		{"옵저버빌리티", []string{"deview-2019-pinpoint-observability"}},
 		{"observability pinpoint", []string{"deview-2019-pinpoint-observability"}},
 		{"elasticsearch 샤딩", []string{"daangn-2024-search-sharding"}},
 		{"채팅", []string{"daangn-2024-chat-sharding"}},
