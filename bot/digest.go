@@ -89,7 +89,7 @@ type Planned struct {
 	Talk *recaps.Talk // nil when no talk matches the channel's topics
 	Done bool         // the ledger has it delivered
 
-	pending *Delivery // the ledger's pending entry, from a run that stopped
+	pending bool // the ledger has it pending, from a run that stopped
 }
 
 // Key is the idempotency key of the post for channel ch in week w: short
@@ -124,7 +124,7 @@ func (d *Digest) Plan(ctx context.Context, w Week) ([]Planned, error) {
 		p := Planned{Sub: s, Talk: t}
 		switch del, err := d.b.store.Delivered(ctx, w, s.ChannelRef); {
 		case err == nil && del.Pending:
-			p.pending = &del
+			p.pending = true
 		case err == nil:
 			p.Done = true
 		case !errors.Is(err, ErrNotFound):
@@ -224,7 +224,7 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 	// posted reports whether the post went out already (a crash or a lost
 	// answer after the platform took it) and, if so, records it. Without
 	// a Finder there is no way to tell, and it reports false.
-	posted := func(talkID string) (bool, error) {
+	posted := func() (bool, error) {
 		f, ok := s.(Finder)
 		if !ok {
 			return false, nil
@@ -233,20 +233,7 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 		if err != nil || !found {
 			return false, err
 		}
-		return true, d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: talkID, MessageID: id, At: d.b.now()})
-	}
-	// Plan read the ledger: runs are serialised, so it still holds. A
-	// pending entry means an earlier run stopped after marking the post:
-	// find out whether the post went out before posting again.
-	if p.pending != nil {
-		found, err := posted(p.pending.TalkID)
-		if err != nil {
-			log.WarnContext(ctx, "digest: cannot check for an earlier post; not posting again this run", "err", err)
-			return "failed"
-		}
-		if found {
-			return "recovered"
-		}
+		return true, d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: p.Talk.ID, MessageID: id, At: d.b.now()})
 	}
 	if err := d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: p.Talk.ID, At: d.b.now(), Pending: true}); err != nil {
 		log.ErrorContext(ctx, "digest: mark pending", "err", err)
@@ -254,15 +241,19 @@ func (d *Digest) deliver(ctx context.Context, w Week, p Planned) (outcome string
 	}
 	rep := d.b.digestReply(w, p.Talk)
 	limited := 0
-	uncertain := false // the last attempt failed in a way that may have posted
+	// uncertain says the post may already be out: an earlier run stopped
+	// after marking it pending (Plan read the ledger; runs are serialised,
+	// so that still holds), or the last attempt failed in a way that may
+	// have posted. Then the post is looked for before it is sent.
+	uncertain := p.pending
 	for attempt := 1; ; attempt++ {
 		if err := d.wait(ctx, ch.Platform); err != nil {
 			return "failed"
 		}
 		if uncertain {
-			found, err := posted(p.Talk.ID)
+			found, err := posted()
 			if err != nil {
-				log.WarnContext(ctx, "digest: cannot check whether the failed post went out; not posting again this run", "err", err)
+				log.WarnContext(ctx, "digest: cannot check whether an earlier post went out; not posting again this run", "err", err)
 				return "failed"
 			}
 			if found {
