@@ -28,8 +28,10 @@ type Request struct {
 	Team     string // workspace or guild id; empty in DMs or the console
 	Channel  string // where the command was sent
 	User     string // who sent it
-	Text     string // the text after "/talk"
-	Page     int    // 1-based page of results; 0 means 1
+	// Command is what the user asked, parsed once with ParseCommand (or
+	// decoded from a button with Bot.ParseAction) by the adapter.
+	Command Command
+	Page    int // 1-based page of results; 0 means 1
 
 	// CanManage says whether the user may change the channel's
 	// subscription, as the adapter determined with the platform's own
@@ -67,9 +69,13 @@ type Bot struct {
 	store      Store
 	nextDigest func(time.Time) time.Time
 	observer   Observer
+	long       longArgs // arguments of buttons too long for their values
+	help       []string // the help text's command lines
 
 	speakers  map[string][]*recaps.Talk // folded name or handle → talks
+	people    []person                  // every speaker once, most talks first
 	confs     map[string]string         // folded alias → conference id
+	confWords int                       // the most words in a conference alias
 	years     map[string][]string       // year → conference ids
 	vocab     []suggestion              // tags, speakers and titles for suggestions
 	tagCount  map[string]int            // tag → number of talks
@@ -113,6 +119,7 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		for _, a := range append([]string{cf.ID, cf.Name, cf.NameKO}, cf.Aliases...) {
 			if f := fold(a); f != "" {
 				b.confs[f] = cf.ID
+				b.confWords = max(b.confWords, len(words(a)))
 			}
 		}
 		y := strconv.Itoa(cf.Year)
@@ -133,6 +140,8 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		}
 		b.confCount[t.Conference]++
 	}
+	b.help = helpLines()
+	b.people = people(c)
 	b.vocab = buildVocab(c, b.tagCount)
 	b.cards = make(map[string]*card, len(c.Talks))
 	for i := range c.Talks {
@@ -150,10 +159,20 @@ func (b *Bot) Search(q string) []Hit { return b.index.Search(q) }
 // Handle answers one request. It never returns an empty reply: unknown
 // commands, unknown talks and queries without hits get an explanation.
 // Internal failures are logged and answered with a generic apology.
+//
+// The reply is read-only: its slices are shared with the Bot's caches and
+// the corpus, and stay valid and unchanged for as long as the Bot lives.
+// A caller that wants to change a reply changes a Clone of it.
 func (b *Bot) Handle(ctx context.Context, r Request) Reply {
 	start := time.Now()
-	cmd := ParseCommand(r.Text)
-	rep := b.handle(ctx, r, cmd)
+	cmd := r.Command
+	if cmd.Verb == "" {
+		cmd.Verb = VerbSearch
+	}
+	rep := specOf(cmd.Verb).handler(b, ctx, r)
+	if cmd.Cut {
+		rep.Footer = strings.TrimSpace(fmt.Sprintf("Only the first %d characters of your text were read; the rest was ignored. %s", MaxQuery, rep.Footer))
+	}
 	d := time.Since(start)
 	b.log.InfoContext(ctx, "request", "platform", r.Platform, "command", string(cmd.Verb), "outcome", string(rep.Outcome), "latency", d)
 	if b.observer != nil {
@@ -174,42 +193,38 @@ func (b *Bot) Reject(ctx context.Context, platform, reason string) {
 // Logger returns the bot's logger, for adapters that log in its name.
 func (b *Bot) Logger() *slog.Logger { return b.log }
 
-func (b *Bot) handle(ctx context.Context, r Request, cmd Command) Reply {
-	page := max(r.Page, 1)
-	switch cmd.Verb {
-	case VerbHelp:
-		return helpReply()
-	case VerbSpeaker:
-		if cmd.Arg == "" {
-			return usage("Which speaker? Try `talk speaker Johnny` or `talk speaker 임문규`.")
-		}
-		if rep, ok := b.speakerReply(cmd.Arg); ok {
-			return rep
-		}
-		return b.noResults(cmd.Arg, "No speaker matches")
-	case VerbShow:
-		if cmd.Arg == "" {
-			return usage("Which talk? Give its id, as shown under each talk: talk show <id>.")
-		}
-		t, ok := b.corpus.Talk(strings.ToLower(cmd.Arg))
-		if !ok {
-			return b.noResults(cmd.Arg, "No talk has the id")
-		}
-		return b.talkReply(&t, "")
-	case VerbRandom:
-		if len(b.corpus.Talks) == 0 {
-			return usage("The corpus has no talks.")
-		}
-		t := b.corpus.Talks[b.rnd(len(b.corpus.Talks))]
-		return b.talkReply(&t, "A random talk")
-	case VerbWeek:
-		return b.weekReply(ctx, r)
-	case VerbConferences:
-		return b.conferencesReply()
-	case VerbSubscribe, VerbUnsubscribe, VerbSubscriptions:
-		return b.subscription(ctx, r, cmd)
+func (b *Bot) searchCommand(_ context.Context, r Request) Reply {
+	return b.searchReply(r.Command.Arg, max(r.Page, 1))
+}
+
+func (b *Bot) speakerCommand(_ context.Context, r Request) Reply {
+	q := r.Command.Arg
+	if q == "" {
+		return b.speakersReply(max(r.Page, 1))
 	}
-	return b.searchReply(cmd.Arg, page)
+	if rep, ok := b.speakerReply(q); ok {
+		return rep
+	}
+	return b.noResults(q, "No speaker matches", suggestSpeaker)
+}
+
+func (b *Bot) showCommand(_ context.Context, r Request) Reply {
+	if r.Command.Arg == "" {
+		return usage("Which talk? Give its id, as shown under each talk: talk show <id>.")
+	}
+	t, ok := b.corpus.Talk(strings.ToLower(r.Command.Arg))
+	if !ok {
+		return b.noResults(r.Command.Arg, "No talk has the id", -1)
+	}
+	return b.talkReply(&t, "")
+}
+
+func (b *Bot) randomCommand(context.Context, Request) Reply {
+	if len(b.corpus.Talks) == 0 {
+		return usage("The corpus has no talks.")
+	}
+	t := b.corpus.Talks[b.rnd(len(b.corpus.Talks))]
+	return b.talkReply(&t, "A random talk")
 }
 
 func usage(msg string) Reply {
@@ -232,7 +247,7 @@ func (b *Bot) searchReply(q string, page int) Reply {
 	}
 	hits := b.index.Search(q)
 	if len(hits) == 0 {
-		return b.noResults(q, "No talks match")
+		return b.noResults(q, "No talks match", -1)
 	}
 	quoted := "“" + clean(q, 80) + "”"
 	if pages := (len(hits) + b.pageSize - 1) / b.pageSize; page > pages {
@@ -261,9 +276,9 @@ func (b *Bot) searchReply(q string, page int) Reply {
 	}
 	rep.Actions = nil
 	if end < len(hits) {
-		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: "Next results", Value: encodeAction(ActionNext, page+1, q)})
+		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: "Next results", Value: b.encodeAction(ActionNext, page+1, q)})
 	}
-	rep.Actions = append(rep.Actions, Action{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, page, q)})
+	rep.Actions = append(rep.Actions, Action{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, page, q)})
 	if len(hits) > b.pageSize {
 		rep.Footer = strings.TrimSpace(fmt.Sprintf("Results %d–%d of %d. %s", (page-1)*b.pageSize+1, end, len(hits), rep.Footer))
 	}
@@ -340,8 +355,8 @@ func (b *Bot) newCard(t *recaps.Talk) *card {
 	return &card{
 		rep:    rep,
 		detail: detail,
-		show:   Action{Kind: ActionShow, Label: "Show full recap", Value: encodeAction(ActionShow, 0, t.ID)},
-		share:  Action{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, 1, "show "+t.ID)},
+		show:   Action{Kind: ActionShow, Label: "Show full recap", Value: b.encodeAction(ActionShow, 0, t.ID)},
+		share:  Action{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "show "+t.ID)},
 	}
 }
 
@@ -380,14 +395,92 @@ func (b *Bot) speakerReply(q string) (Reply, bool) {
 	name := who.Label()
 	if len(talks) == 1 {
 		rep := b.talkReply(talks[0], "The talk by "+name)
+		rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "speaker "+q)}}
 		return rep, true
 	}
 	rep := Reply{Title: "Talks by " + name, Intro: fmt.Sprintf("%d talks", len(talks)), Outcome: OutcomeOK}
 	for i, t := range talks {
 		rep.Items = append(rep.Items, b.hitItem(i+1, t))
 	}
-	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, 1, "speaker "+q)}}
+	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "speaker "+q)}}
 	return rep, true
+}
+
+// person is a speaker and the number of their talks.
+type person struct {
+	recaps.Speaker
+	talks int
+}
+
+// people lists the corpus's speakers once each (by folded name), most
+// talks first, then by name.
+func people(c *recaps.Corpus) []person {
+	at := map[string]int{}
+	var ps []person
+	for _, t := range c.Talks {
+		for _, s := range t.Speakers {
+			f := fold(s.Name)
+			if i, ok := at[f]; ok {
+				ps[i].talks++
+				if ps[i].Handle == "" {
+					ps[i].Handle = s.Handle
+				}
+				continue
+			}
+			at[f] = len(ps)
+			ps = append(ps, person{s, 1})
+		}
+	}
+	slices.SortStableFunc(ps, func(a, b person) int {
+		return cmp.Or(cmp.Compare(b.talks, a.talks), cmp.Compare(a.Name, b.Name))
+	})
+	return ps
+}
+
+// speakerNames returns the labels of the n speakers with the most talks.
+func (b *Bot) speakerNames(n int) []string {
+	names := make([]string, 0, min(n, len(b.people)))
+	for _, p := range b.people[:min(n, len(b.people))] {
+		names = append(names, p.Label())
+	}
+	return names
+}
+
+// speakersReply lists every speaker, page by page, each with a button
+// that lists their talks.
+func (b *Bot) speakersReply(page int) Reply {
+	per := 2 * b.pageSize
+	if len(b.people) == 0 {
+		return usage("The corpus has no speakers.")
+	}
+	if pages := (len(b.people) + per - 1) / per; page > pages {
+		return usage("There are no more speakers.")
+	}
+	first := (page - 1) * per
+	end := min(first+per, len(b.people))
+	rep := Reply{Title: "Speakers", Intro: fmt.Sprintf("%d speakers.", len(b.people)), Outcome: OutcomeOK}
+	if page > 1 {
+		rep.Title = fmt.Sprintf("Speakers, page %d", page)
+	}
+	for i, p := range b.people[first:end] {
+		detail := fmt.Sprintf("%d talks", p.talks)
+		if p.talks == 1 {
+			detail = "1 talk"
+		}
+		if p.Team != "" {
+			detail += " · " + p.Team
+		}
+		rep.Items = append(rep.Items, Item{
+			Text:   fmt.Sprintf("%d. %s", first+i+1, p.Label()),
+			Detail: detail,
+			Action: &Action{Kind: ActionNext, Label: "List talks", Value: b.encodeAction(ActionNext, 1, "speaker "+p.Name)},
+		})
+	}
+	if end < len(b.people) {
+		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: "Next speakers", Value: b.encodeAction(ActionNext, page+1, "speakers")})
+		rep.Footer = fmt.Sprintf("Speakers %d–%d of %d.", first+1, end, len(b.people))
+	}
+	return rep
 }
 
 // conferenceReply answers a query made only of conference names and years
@@ -401,7 +494,9 @@ func (b *Bot) conferenceReply(q string) (Reply, bool) {
 	year := ""
 	for i := 0; i < len(ws); {
 		matched := false
-		for k := len(ws) - i; k >= 1; k-- {
+		// An alias has at most confWords words, so the lookup is linear
+		// in the length of the query.
+		for k := min(len(ws)-i, b.confWords); k >= 1; k-- {
 			if id, ok := b.confs[strings.Join(ws[i:i+k], "")]; ok {
 				ids = append(ids, id)
 				i += k
@@ -459,7 +554,7 @@ func (b *Bot) conferenceReply(q string) (Reply, bool) {
 	if len(ids) > 1 {
 		rep.Title, rep.Intro, rep.Fields, rep.Links, rep.TitleURL = "Talks from "+clean(q, 60), "", nil, nil, ""
 	}
-	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: encodeAction(ActionShare, 1, q)}}
+	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, q)}}
 	return rep, true
 }
 
@@ -478,29 +573,19 @@ func (b *Bot) conferencesReply() Reply {
 		rep.Items = append(rep.Items, Item{
 			Text:   name,
 			Detail: detail,
-			Action: &Action{Kind: ActionNext, Label: "List talks", Value: encodeAction(ActionNext, 1, c.ID)},
+			Action: &Action{Kind: ActionNext, Label: "List talks", Value: b.encodeAction(ActionNext, 1, c.ID)},
 		})
 	}
 	return rep
 }
 
-func helpReply() Reply {
+func (b *Bot) helpReply() Reply {
 	return Reply{
 		Title: "talkbot: conference talk recaps",
 		Intro: "Ask about talks from DEVIEW, WOOWACON and Daangn tech meetups, in Korean or English.",
 		Sections: []Section{{
 			Heading: "Commands",
-			Bullets: []string{
-				"talk <query>: talks on a topic, e.g. talk sharding, talk 샤딩, talk kafka",
-				"talk speaker <name>: a speaker's talks, e.g. talk speaker Johnny, talk speaker 임문규",
-				"talk show <id>: one talk's full recap",
-				"talk random: a random talk",
-				"talk week: this week's talk of the week",
-				"talk conferences: the conferences in the corpus",
-				"talk subscribe [topic …]: post the talk of the week in this channel (admins)",
-				"talk unsubscribe, talk subscriptions: stop or list this channel's digest",
-				"talk help: this message",
-			},
+			Bullets: b.help,
 		}},
 		Footer:  "A conference name or year works as a query too: talk deview, talk 우아콘, talk 2024.",
 		Outcome: OutcomeOK,

@@ -13,7 +13,7 @@ import (
 
 func handle(t *testing.T, b *Bot, text string, page int) Reply {
 	t.Helper()
-	return b.Handle(context.Background(), Request{Platform: "test", Channel: "C1", User: "U1", Text: text, Page: page})
+	return b.Handle(context.Background(), Request{Platform: "test", Channel: "C1", User: "U1", Command: ParseCommand(text), Page: page})
 }
 
 func TestHandle(t *testing.T) {
@@ -100,15 +100,15 @@ func TestSearchPaging(t *testing.T) {
 		t.Fatal("page 1 has no Next results action")
 	}
 	for page := 2; next != nil; page++ {
-		p, ok := ParseAction(next.Value)
+		p, ok := b.ParseAction(next.Value)
 		if !ok {
 			t.Fatalf("bad action value %q", next.Value)
 		}
-		text, pg := p.Request()
+		cmd, pg := p.Request()
 		if pg != page {
 			t.Fatalf("next page: got %d, want %d", pg, page)
 		}
-		rep := handle(t, b, text, pg)
+		rep := b.Handle(context.Background(), Request{Platform: "test", Channel: "C1", User: "U1", Command: cmd, Page: pg})
 		for _, it := range rep.Items {
 			title := it.Text[strings.Index(it.Text, " ")+1:]
 			if seen[title] {

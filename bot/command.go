@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"context"
 	"strings"
+	"unicode/utf8"
 )
 
 // Verb names a core command.
@@ -19,46 +21,156 @@ const (
 	VerbSubscribe     Verb = "subscribe"
 	VerbUnsubscribe   Verb = "unsubscribe"
 	VerbSubscriptions Verb = "subscriptions"
+
+	// verbForgotten answers a button whose argument the Bot no longer
+	// remembers; no text parses to it.
+	verbForgotten Verb = "forgotten"
 )
+
+// MaxQuery is the longest request text the core reads, in characters.
+// Longer text is cut there, and the answer says that the rest was ignored.
+const MaxQuery = 500
 
 // Command is a parsed request text.
 type Command struct {
 	Verb Verb
 	Arg  string   // the query, speaker name or talk id, trimmed
 	Args []string // the argument split into words (topics for subscribe)
+	// Cut says that the text was longer than MaxQuery characters and
+	// only its first MaxQuery were read.
+	Cut bool
 }
 
-// verbs maps the first word of a request to its verb. Aliases are forgiving
-// spellings a user may try; the help text shows only the main names.
-var verbs = map[string]Verb{
-	"speaker": VerbSpeaker, "speakers": VerbSpeaker, "by": VerbSpeaker, "발표자": VerbSpeaker,
-	"show": VerbShow, "id": VerbShow,
-	"random": VerbRandom, "랜덤": VerbRandom,
-	"week": VerbWeek, "weekly": VerbWeek, "이번주": VerbWeek,
-	"conferences": VerbConferences, "conference": VerbConferences, "confs": VerbConferences, "컨퍼런스": VerbConferences,
-	"help": VerbHelp, "도움말": VerbHelp, "?": VerbHelp,
-	"subscribe": VerbSubscribe, "unsubscribe": VerbUnsubscribe, "subscriptions": VerbSubscriptions,
+// Slow reports whether the command may wait on the store, so that an
+// adapter with a deadline acknowledges first and answers later.
+func (c Command) Slow() bool { return specOf(c.Verb).store }
+
+// NeedsManage reports whether the core checks Request.CanManage for the
+// command, so that an adapter asks the platform only when it matters.
+func (c Command) NeedsManage() bool { return specOf(c.Verb).manage }
+
+// argument says whether a verb takes words after it.
+type argument int
+
+const (
+	argNone     argument = iota // "random": a word after it makes the text a query ("random forest")
+	argOptional                 // "subscribe [topic …]"
+)
+
+// verbSpec is one row of the command table: everything the parser, the
+// help text, the adapters and the dispatcher know about a verb.
+type verbSpec struct {
+	verb    Verb
+	names   []string // the first is the name shown in help; the rest are aliases
+	arg     argument
+	store   bool   // reads or writes the store
+	manage  bool   // checks Request.CanManage
+	help    string // the help line; empty for the search, which help lists first
+	handler func(b *Bot, ctx context.Context, r Request) Reply
+}
+
+// commands is the command table, in the order help lists them. The search
+// (any text that does not start with a command word) comes first.
+var commands = []verbSpec{
+	{verb: VerbSearch, arg: argOptional,
+		help:    "talk <query>: talks on a topic, e.g. talk sharding, talk 샤딩, talk kafka",
+		handler: (*Bot).searchCommand},
+	{verb: VerbSpeaker, names: []string{"speaker", "speakers", "by", "발표자"}, arg: argOptional,
+		help:    "talk speaker <name>: a speaker's talks, e.g. talk speaker Johnny, talk speaker 임문규; talk speakers lists them all",
+		handler: (*Bot).speakerCommand},
+	{verb: VerbShow, names: []string{"show", "id"}, arg: argOptional,
+		help:    "talk show <id>: one talk's full recap",
+		handler: (*Bot).showCommand},
+	{verb: VerbRandom, names: []string{"random", "랜덤"},
+		help:    "talk random: a random talk",
+		handler: (*Bot).randomCommand},
+	{verb: VerbWeek, names: []string{"week", "weekly", "이번주"}, store: true,
+		help:    "talk week: this week's talk of the week",
+		handler: (*Bot).weekReply},
+	{verb: VerbConferences, names: []string{"conferences", "conference", "confs", "컨퍼런스"},
+		help:    "talk conferences: the conferences in the corpus",
+		handler: func(b *Bot, _ context.Context, _ Request) Reply { return b.conferencesReply() }},
+	{verb: VerbSubscribe, names: []string{"subscribe", "구독"}, arg: argOptional, store: true, manage: true,
+		help:    "talk subscribe [topic …]: post the talk of the week in this channel (admins)",
+		handler: (*Bot).subscription},
+	{verb: VerbUnsubscribe, names: []string{"unsubscribe", "구독취소"}, store: true, manage: true,
+		help:    "talk unsubscribe: stop this channel's digest (admins)",
+		handler: (*Bot).subscription},
+	{verb: VerbSubscriptions, names: []string{"subscriptions", "구독목록"}, store: true,
+		help:    "talk subscriptions: this channel's digest and its next delivery",
+		handler: (*Bot).subscription},
+	{verb: VerbHelp, names: []string{"help", "도움말", "?"},
+		help:    "talk help: this message",
+		handler: func(b *Bot, _ context.Context, _ Request) Reply { return b.helpReply() }},
+	{verb: verbForgotten,
+		handler: func(*Bot, context.Context, Request) Reply {
+			return usage("This button belongs to an answer talkbot no longer remembers (it has restarted since, or the answer is old). Please run the command again.")
+		}},
+}
+
+// byName maps every name and alias, lower-cased, to its row of commands.
+var byName = func() map[string]*verbSpec {
+	m := map[string]*verbSpec{}
+	for i := range commands {
+		for _, n := range commands[i].names {
+			m[n] = &commands[i]
+		}
+	}
+	return m
+}()
+
+// specOf returns the table row of v; an unknown verb is a search.
+func specOf(v Verb) *verbSpec {
+	for i := range commands {
+		if commands[i].verb == v {
+			return &commands[i]
+		}
+	}
+	return &commands[0]
 }
 
 // ParseCommand parses the text after "/talk" (or a DM). A leading "talk" or
 // "/talk" is ignored, so "talk sharding" typed into a DM works too. Text that
 // does not start with a command word is a search query. Empty text is help.
+// Invalid UTF-8 is replaced, and text beyond MaxQuery characters is cut
+// (Command.Cut says so).
 func ParseCommand(text string) Command {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	cut := false
+	if utf8.RuneCountInString(text) > MaxQuery {
+		text, cut = string([]rune(text)[:MaxQuery]), true
+	}
 	fields := strings.Fields(text)
 	if len(fields) > 0 && (strings.EqualFold(fields[0], "talk") || strings.EqualFold(fields[0], "/talk")) {
 		fields = fields[1:]
 	}
 	if len(fields) == 0 {
-		return Command{Verb: VerbHelp}
+		return Command{Verb: VerbHelp, Cut: cut}
 	}
-	if v, ok := verbs[strings.ToLower(fields[0])]; ok {
-		// random, week, conferences, help, unsubscribe and subscriptions
-		// take no argument; a word after them makes the text a query
-		// ("random forest").
-		if !(v == VerbRandom || v == VerbWeek || v == VerbConferences || v == VerbHelp || v == VerbUnsubscribe || v == VerbSubscriptions) || len(fields) == 1 {
-			rest := fields[1:]
-			return Command{Verb: v, Arg: strings.Join(rest, " "), Args: rest}
+	if s, ok := byName[strings.ToLower(fields[0])]; ok && (s.arg != argNone || len(fields) == 1) {
+		rest := fields[1:]
+		return Command{Verb: s.verb, Arg: strings.Join(rest, " "), Args: rest, Cut: cut}
+	}
+	return Command{Verb: VerbSearch, Arg: strings.Join(fields, " "), Args: fields, Cut: cut}
+}
+
+// String returns the command as text that ParseCommand reads back as the
+// same command.
+func (c Command) String() string {
+	s := specOf(c.Verb)
+	if len(s.names) == 0 {
+		return c.Arg
+	}
+	return strings.TrimSpace(s.names[0] + " " + c.Arg)
+}
+
+// helpLines returns the help text's bullets, one per command.
+func helpLines() []string {
+	lines := make([]string, 0, len(commands))
+	for _, c := range commands {
+		if c.help != "" {
+			lines = append(lines, c.help)
 		}
 	}
-	return Command{Verb: VerbSearch, Arg: strings.Join(fields, " "), Args: fields}
+	return lines
 }

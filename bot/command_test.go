@@ -1,8 +1,12 @@
 package bot
 
 import (
+	"context"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/talkbot/talkbot/recaps"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -42,10 +46,8 @@ func TestParseCommand(t *testing.T) {
 }
 
 func TestActionRoundTrip(t *testing.T) {
-	long := ""
-	for range 60 {
-		long += "샤"
-	}
+	b := New(&recaps.Corpus{}, Options{})
+	long := strings.Repeat("샤", 60)
 	tests := []struct {
 		kind ActionKind
 		page int
@@ -55,24 +57,47 @@ func TestActionRoundTrip(t *testing.T) {
 		{ActionShow, 0, "daangn-2024-chat-sharding"},
 		{ActionShare, 1, "speaker 임문규"},
 		{ActionNext, 3, long},
+		{ActionShare, 1, "#kafka"},
+		{ActionShare, 1, "a:b#c"},
+		{ActionNext, 2, strings.Repeat("x", MaxActionValue-3)},
+		{ActionNext, 2, strings.Repeat("x", MaxActionValue-2)},
 	}
 	for _, tt := range tests {
-		v := encodeAction(tt.kind, tt.page, tt.arg)
+		v := b.encodeAction(tt.kind, tt.page, tt.arg)
 		if len(v) > MaxActionValue {
 			t.Errorf("encodeAction(%s, %q) is %d bytes, want at most %d", tt.kind, tt.arg, len(v), MaxActionValue)
 		}
-		p, ok := ParseAction(v)
-		if !ok || p.Kind != tt.kind || p.Page != tt.page {
+		p, ok := b.ParseAction(v)
+		if !ok || p.Kind != tt.kind || p.Page != tt.page || p.Forgotten {
 			t.Errorf("ParseAction(%q) = %+v, %v; want kind %s page %d", v, p, ok, tt.kind, tt.page)
 		}
-		if len(tt.arg) <= 80 && p.Arg != tt.arg {
+		if p.Arg != tt.arg {
 			t.Errorf("ParseAction(%q).Arg = %q, want %q", v, p.Arg, tt.arg)
 		}
 	}
-	for _, bad := range []string{"", "x", "q1:abc", "n-1:abc", "nx:abc", "sharding"} {
-		if _, ok := ParseAction(bad); ok {
+	for _, bad := range []string{"", "x", "q1:abc", "n-1:abc", "nx:abc", "sharding", "#abc", ":abc"} {
+		if _, ok := b.ParseAction(bad); ok {
 			t.Errorf("ParseAction(%q) ok, want rejected", bad)
 		}
+	}
+}
+
+// A button whose argument did not fit its value and that another Bot (a
+// restarted one) receives is answered with a request to ask again, never
+// with another answer.
+func TestActionForgotten(t *testing.T) {
+	c := mustCorpus(t)
+	q := strings.Repeat("카프카 샤딩 ", 20)
+	v := New(c, Options{}).encodeAction(ActionShare, 1, q)
+	b := New(c, Options{})
+	p, ok := b.ParseAction(v)
+	if !ok || !p.Forgotten {
+		t.Fatalf("ParseAction(%q) = %+v, %v; want a forgotten argument", v, p, ok)
+	}
+	cmd, page := p.Request()
+	rep := b.Handle(context.Background(), Request{Platform: "test", Command: cmd, Page: page})
+	if rep.Outcome != OutcomeUsage || !strings.Contains(rep.Intro, "run the command again") {
+		t.Errorf("forgotten button: got %s %q, want a usage reply asking to run the command again", rep.Outcome, rep.Intro)
 	}
 }
 

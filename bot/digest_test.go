@@ -52,7 +52,7 @@ func subscribe(t *testing.T, b *bot.Bot, platform, channel string, topics ...str
 	for _, tp := range topics {
 		text += " " + tp
 	}
-	rep := b.Handle(context.Background(), bot.Request{Platform: platform, Channel: channel, User: "U1", Text: text, CanManage: true})
+	rep := b.Handle(context.Background(), bot.Request{Platform: platform, Channel: channel, User: "U1", Command: bot.ParseCommand(text), CanManage: true})
 	if rep.Outcome != bot.OutcomeOK {
 		t.Fatalf("subscribe %s: outcome %s: %s", channel, rep.Outcome, rep.Intro)
 	}
@@ -167,7 +167,7 @@ func TestSubscriptionCommands(t *testing.T) {
 	b := bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul, NextDigest: sched.Next})
 	ctx := context.Background()
 	req := func(text string, admin bool) bot.Reply {
-		return b.Handle(ctx, bot.Request{Platform: "slack", Channel: "C1", User: "U1", Text: text, CanManage: admin})
+		return b.Handle(ctx, bot.Request{Platform: "slack", Channel: "C1", User: "U1", Command: bot.ParseCommand(text), CanManage: admin})
 	}
 	tests := []struct {
 		text    string

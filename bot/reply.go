@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"sync"
 )
 
 // Reply is the neutral answer model that adapters render as Block Kit,
@@ -91,6 +93,27 @@ const (
 	OutcomeError     Outcome = "error"     // an internal failure; details are in the log
 )
 
+// Clone returns a deep copy of r that the caller may change. Replies from
+// Bot.Handle are read-only (they share slices with the Bot's caches); an
+// adapter that edits one edits a Clone.
+func (r Reply) Clone() Reply {
+	r.Fields = slices.Clone(r.Fields)
+	r.Sections = slices.Clone(r.Sections)
+	for i := range r.Sections {
+		r.Sections[i].Bullets = slices.Clone(r.Sections[i].Bullets)
+	}
+	r.Items = slices.Clone(r.Items)
+	for i := range r.Items {
+		if a := r.Items[i].Action; a != nil {
+			c := *a
+			r.Items[i].Action = &c
+		}
+	}
+	r.Links = slices.Clone(r.Links)
+	r.Actions = slices.Clone(r.Actions)
+	return r
+}
+
 // Public returns a copy of r for a public message: without "Share to
 // channel" actions, which only make sense on a private answer. r is not
 // modified.
@@ -124,9 +147,11 @@ func (r Reply) Text() string {
 	return strings.TrimSpace(b.String())
 }
 
-// encodeAction builds an Action.Value: kind code, page, and argument, cut to
-// fit MaxActionValue on a rune boundary.
-func encodeAction(kind ActionKind, page int, arg string) string {
+// encodeAction builds an Action.Value: kind code, page and argument. An
+// argument too long for MaxActionValue is not cut (a button must reproduce
+// exactly the answer it belongs to): the value carries a key instead, and
+// the Bot remembers the argument under it (see longArgs).
+func (b *Bot) encodeAction(kind ActionKind, page int, arg string) string {
 	var code string
 	switch kind {
 	case ActionNext:
@@ -136,15 +161,49 @@ func encodeAction(kind ActionKind, page int, arg string) string {
 	case ActionShare:
 		code = "x"
 	}
-	head := code + strconv.Itoa(page) + ":"
-	end := 0
-	for i, r := range arg {
-		if len(head)+i+utf8.RuneLen(r) > MaxActionValue {
-			break
-		}
-		end = i + utf8.RuneLen(r)
+	head := code + strconv.Itoa(page)
+	if len(head)+1+len(arg) <= MaxActionValue {
+		return head + ":" + arg
 	}
-	return head + arg[:end]
+	return head + "#" + b.long.put(arg)
+}
+
+// longArgs remembers the arguments of buttons whose values would exceed
+// MaxActionValue, under a key derived from the argument. It keeps the
+// newest maxLongArgs; a button older than that, or from before a restart,
+// is answered with a request to ask again, never with another answer.
+type longArgs struct {
+	mu    sync.Mutex
+	m     map[string]string
+	order []string // keys, oldest first
+}
+
+const maxLongArgs = 4096
+
+func (l *longArgs) put(arg string) string {
+	sum := sha256.Sum256([]byte(arg))
+	key := base64.RawURLEncoding.EncodeToString(sum[:12])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]string{}
+	}
+	if _, ok := l.m[key]; !ok {
+		if len(l.order) == maxLongArgs {
+			delete(l.m, l.order[0])
+			l.order = l.order[1:]
+		}
+		l.m[key] = arg
+		l.order = append(l.order, key)
+	}
+	return key
+}
+
+func (l *longArgs) get(key string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	arg, ok := l.m[key]
+	return arg, ok
 }
 
 // ParsedAction is a decoded Action.Value.
@@ -152,15 +211,20 @@ type ParsedAction struct {
 	Kind ActionKind
 	Page int
 	Arg  string // the query, or the talk id
+	// Forgotten says that the value named an argument this Bot no longer
+	// remembers (see longArgs); Command then answers with a request to
+	// run the command again.
+	Forgotten bool
 }
 
 // ParseAction decodes an Action.Value. It returns false for values the core
 // did not produce.
-func ParseAction(v string) (ParsedAction, bool) {
-	head, arg, ok := strings.Cut(v, ":")
-	if !ok || len(head) < 2 {
+func (b *Bot) ParseAction(v string) (ParsedAction, bool) {
+	i := strings.IndexAny(v, ":#")
+	if i < 2 {
 		return ParsedAction{}, false
 	}
+	head, arg := v[:i], v[i+1:]
 	page, err := strconv.Atoi(head[1:])
 	if err != nil || page < 0 {
 		return ParsedAction{}, false
@@ -176,7 +240,13 @@ func ParseAction(v string) (ParsedAction, bool) {
 	default:
 		return ParsedAction{}, false
 	}
-	return ParsedAction{Kind: kind, Page: page, Arg: arg}, true
+	p := ParsedAction{Kind: kind, Page: page, Arg: arg}
+	if v[i] == '#' {
+		var ok bool
+		p.Arg, ok = b.long.get(arg)
+		p.Forgotten = !ok
+	}
+	return p, true
 }
 
 // Public reports whether the answer r to this action is to be posted
@@ -186,12 +256,16 @@ func (p ParsedAction) Public(r Reply) bool {
 	return p.Kind == ActionShare && r.Outcome == OutcomeOK
 }
 
-// Request returns the command text and page that the action runs. A share
-// action runs the answer it was attached to; the adapter posts the result
-// publicly instead of privately.
-func (p ParsedAction) Request() (text string, page int) {
-	if p.Kind == ActionShow {
-		return "show " + p.Arg, 1
+// Request returns the command that the action runs, for Request.Command,
+// and the page of results it asks for. A share action runs the answer it
+// was attached to; the adapter posts the result publicly instead of
+// privately.
+func (p ParsedAction) Request() (cmd Command, page int) {
+	switch {
+	case p.Forgotten:
+		return Command{Verb: verbForgotten}, 1
+	case p.Kind == ActionShow:
+		return Command{Verb: VerbShow, Arg: p.Arg, Args: strings.Fields(p.Arg)}, 1
 	}
-	return p.Arg, max(p.Page, 1)
+	return ParseCommand(p.Arg), max(p.Page, 1)
 }

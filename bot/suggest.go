@@ -56,19 +56,26 @@ func buildVocab(c *recaps.Corpus, tagCount map[string]int) []suggestion {
 }
 
 // noResults answers a query that found nothing with the closest tags and
-// speakers, or the most common tags when nothing is close.
-func (b *Bot) noResults(q, what string) Reply {
+// speakers, or the most common tags when nothing is close. With kind
+// suggestSpeaker it suggests only speakers, and lists speakers when none is
+// close; with -1 it suggests tags and speakers.
+func (b *Bot) noResults(q, what string, kind int) Reply {
 	rep := Reply{
 		Intro:   fmt.Sprintf("%s “%s”.", what, clean(q, 80)),
 		Outcome: OutcomeNoResults,
 	}
 	var close []string
-	for _, s := range b.closest(q, 6) {
+	for _, s := range b.closest(q, 6, kind) {
 		close = append(close, s.text)
 	}
-	if len(close) > 0 {
+	switch {
+	case len(close) > 0:
 		rep.Sections = append(rep.Sections, Section{Heading: "Did you mean", Bullets: close})
-	} else {
+	case kind == suggestSpeaker:
+		rep.Sections = append(rep.Sections, Section{Heading: "Speakers", Bullets: b.speakerNames(10)})
+		rep.Footer = "talk speakers lists every speaker."
+		return rep
+	default:
 		var common []string
 		for _, s := range b.vocab {
 			if s.kind == suggestTag && len(common) < 10 {
@@ -81,9 +88,9 @@ func (b *Bot) noResults(q, what string) Reply {
 	return rep
 }
 
-// closest returns up to n tags and speakers within a small edit distance of
-// q, or containing it, nearest first.
-func (b *Bot) closest(q string, n int) []suggestion {
+// closest returns up to n tags and speakers (only those of kind, unless it
+// is -1) within a small edit distance of q, or containing it, nearest first.
+func (b *Bot) closest(q string, n, kind int) []suggestion {
 	f := fold(q)
 	if f == "" {
 		return nil
@@ -95,7 +102,7 @@ func (b *Bot) closest(q string, n int) []suggestion {
 	}
 	var out []scored
 	for _, s := range b.vocab {
-		if s.kind == suggestTitle {
+		if s.kind == suggestTitle || kind >= 0 && s.kind != kind {
 			continue
 		}
 		d := editDistance(f, s.folded)

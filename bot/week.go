@@ -124,5 +124,7 @@ func (b *Bot) weekReply(ctx context.Context, r Request) Reply {
 	case t == nil:
 		return usage("No talk matches this channel's topics (" + strings.Join(topics, ", ") + ").")
 	}
-	return b.talkReply(t, b.weekIntro(w))
+	rep := b.talkReply(t, b.weekIntro(w))
+	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "week")}}
+	return rep
 }

@@ -98,36 +98,40 @@ func Render(w io.Writer, r bot.Reply, hint Hint) error {
 	return err
 }
 
-// CLIHint shows actions as talkbot command lines. Sharing has no meaning
-// at a terminal and is hidden.
-func CLIHint(a bot.Action) string {
-	p, ok := bot.ParseAction(a.Value)
+// CLIHint returns a hint that shows b's actions as talkbot command lines.
+// Sharing has no meaning at a terminal and is hidden.
+func CLIHint(b *bot.Bot) func(bot.Action) string {
+	return func(a bot.Action) string { return cliHint(b, a) }
+}
+
+func cliHint(b *bot.Bot, a bot.Action) string {
+	p, ok := b.ParseAction(a.Value)
 	if !ok {
 		return ""
 	}
 	switch p.Kind {
 	case bot.ActionNext:
-		text, page := p.Request()
+		cmd, page := p.Request()
 		if page > 1 {
-			return fmt.Sprintf("talkbot ask --page %d %s", page, text)
+			return fmt.Sprintf("talkbot ask --page %d %s", page, cmd)
 		}
-		return "talkbot ask " + text
+		return "talkbot ask " + cmd.String()
 	case bot.ActionShow:
 		return "talkbot ask show " + p.Arg
 	}
 	return ""
 }
 
-// replHint shows actions as what to type at the prompt.
-func replHint(a bot.Action) string {
-	p, ok := bot.ParseAction(a.Value)
+// replHint shows b's actions as what to type at the prompt.
+func replHint(b *bot.Bot, a bot.Action) string {
+	p, ok := b.ParseAction(a.Value)
 	if !ok {
 		return ""
 	}
 	switch p.Kind {
 	case bot.ActionNext:
-		if text, page := p.Request(); page == 1 {
-			return text
+		if cmd, page := p.Request(); page == 1 {
+			return cmd.String()
 		}
 		return "next"
 	case bot.ActionShow:
@@ -164,7 +168,7 @@ func REPL(ctx context.Context, b *bot.Bot, in io.Reader, out io.Writer) error {
 			return nil
 		}
 		line := strings.TrimSpace(sc.Text())
-		req := bot.Request{Platform: Platform, Channel: Platform, User: Platform, Text: line}
+		req := bot.Request{Platform: Platform, Channel: Platform, User: Platform, Command: bot.ParseCommand(line)}
 		switch strings.ToLower(line) {
 		case "":
 			continue
@@ -175,16 +179,16 @@ func REPL(ctx context.Context, b *bot.Bot, in io.Reader, out io.Writer) error {
 				fmt.Fprintln(out, "There is nothing to page through: ask a question first.")
 				continue
 			}
-			req.Text, req.Page = next.Request()
+			req.Command, req.Page = next.Request()
 		}
 		rep := b.Handle(ctx, req)
 		next = nil
 		for _, a := range rep.Actions {
-			if p, ok := bot.ParseAction(a.Value); ok && p.Kind == bot.ActionNext {
+			if p, ok := b.ParseAction(a.Value); ok && p.Kind == bot.ActionNext {
 				next = &p
 			}
 		}
-		if err := Render(out, rep, replHint); err != nil {
+		if err := Render(out, rep, func(a bot.Action) string { return replHint(b, a) }); err != nil {
 			if errors.Is(err, io.ErrClosedPipe) {
 				return nil
 			}

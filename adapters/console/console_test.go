@@ -66,8 +66,8 @@ func TestRenderGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			rep := b.Handle(context.Background(), bot.Request{Platform: "console", Text: tt.text, Page: tt.page})
-			if err := Render(&out, rep, CLIHint); err != nil {
+			rep := b.Handle(context.Background(), bot.Request{Platform: "console", Command: bot.ParseCommand(tt.text), Page: tt.page})
+			if err := Render(&out, rep, CLIHint(b)); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, tt.name+".txt", out.Bytes())

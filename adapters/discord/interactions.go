@@ -193,7 +193,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, e *discordgo.MessageCreate) {
 		return // shutting down; a DM needs no answer
 	}
 	defer done()
-	rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Text: e.Content})
+	rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content)})
 	if _, err := a.post(ctx, e.ChannelID, render(rep.Public(), renderOpts{})); err != nil {
 		a.log.ErrorContext(ctx, "answer discord DM", "err", err)
 	}
@@ -212,13 +212,13 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 		if !ok {
 			return notice("This command is not talkbot's any more. Try /talk."), nil
 		}
-		return a.answer(ctx, it, a.request(it, text, 1), modePrivate, bot.ParsedAction{})
+		return a.answer(ctx, it, a.request(it, bot.ParseCommand(text), 1), modePrivate, bot.ParsedAction{})
 	case discordgo.InteractionMessageComponent:
-		p, ok := bot.ParseAction(it.MessageComponentData().CustomID)
+		p, ok := a.b.ParseAction(it.MessageComponentData().CustomID)
 		if !ok {
 			return notice("This button no longer works. Run /talk again."), nil
 		}
-		text, page := p.Request()
+		cmd, page := p.Request()
 		m := modePrivate
 		switch {
 		case p.Kind == bot.ActionShare:
@@ -226,7 +226,7 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 		case p.Kind == bot.ActionNext && it.Message != nil && it.Message.Flags&discordgo.MessageFlagsEphemeral != 0:
 			m = modeUpdate // page through the ephemeral answer in place
 		}
-		return a.answer(ctx, it, a.request(it, text, page), m, p)
+		return a.answer(ctx, it, a.request(it, cmd, page), m, p)
 	}
 	return notice("talkbot does not handle this kind of interaction."), nil
 }
@@ -311,8 +311,8 @@ func (a *Adapter) share(ctx context.Context, it *discordgo.Interaction, m messag
 // request builds the core request for an interaction. Members with Manage
 // Channels or Administrator may manage the channel's subscription; in DMs
 // nobody may.
-func (a *Adapter) request(it *discordgo.Interaction, text string, page int) bot.Request {
-	req := bot.Request{Platform: platform, Team: it.GuildID, Channel: it.ChannelID, Text: text, Page: page}
+func (a *Adapter) request(it *discordgo.Interaction, cmd bot.Command, page int) bot.Request {
+	req := bot.Request{Platform: platform, Team: it.GuildID, Channel: it.ChannelID, Command: cmd, Page: page}
 	switch {
 	case it.Member != nil:
 		if it.Member.User != nil {

@@ -23,7 +23,7 @@ import (
 
 func weekReply(t *testing.T, b *bot.Bot) bot.Reply {
 	t.Helper()
-	return b.Handle(context.Background(), bot.Request{Platform: platform, Text: "show " + b.Corpus().Talks[0].ID})
+	return b.Handle(context.Background(), bot.Request{Platform: platform, Command: bot.ParseCommand("show " + b.Corpus().Talks[0].ID)})
 }
 
 func TestSend(t *testing.T) {
@@ -175,7 +175,7 @@ func TestEmbedLimits(t *testing.T) {
 		})
 	}
 	t.Run("Send keeps the marker", func(t *testing.T) {
-		rep := b.Handle(context.Background(), bot.Request{Platform: platform, Text: "show giant-2025-everything"})
+		rep := b.Handle(context.Background(), bot.Request{Platform: platform, Command: bot.ParseCommand("show giant-2025-everything")})
 		rep.Footer = strings.Repeat("f", 5000)
 		if _, err := e.a.Send(context.Background(), bot.ChannelRef{Platform: platform, Channel: "c5"}, rep, "big"); err != nil {
 			t.Fatal(err)

@@ -30,9 +30,9 @@ var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 // response_url when ready.
 func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message {
 	text := unescaper.Replace(sc.Text)
-	req := bot.Request{Platform: Platform, Team: sc.TeamID, Channel: sc.ChannelID, User: sc.UserID, Text: text}
 	cmd := bot.ParseCommand(text)
-	if !usesStore(cmd) && a.budget > 0 {
+	req := bot.Request{Platform: Platform, Team: sc.TeamID, Channel: sc.ChannelID, User: sc.UserID, Command: cmd}
+	if !cmd.Slow() && a.budget > 0 {
 		// Searches and listings are answered from memory in microseconds:
 		// answer inline, without a background job.
 		m := private(a.bot.Handle(ctx, req))
@@ -59,7 +59,7 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	if !started {
 		return &message{ResponseType: responseEphemeral, Text: "talkbot is restarting. Please try again in a moment."}
 	}
-	if needsManage(cmd) || a.budget <= 0 {
+	if cmd.NeedsManage() || a.budget <= 0 {
 		close(gaveUp)
 		return nil
 	}
@@ -98,33 +98,23 @@ func redact(err error) error {
 	return errors.New(strings.ReplaceAll(err.Error(), ue.URL, keep))
 }
 
-// usesStore reports whether a command reads or writes the store, which may
-// block on disk, so that its answer must not hold up the acknowledgement.
-func usesStore(cmd bot.Command) bool {
-	switch cmd.Verb {
-	case bot.VerbWeek, bot.VerbSubscribe, bot.VerbUnsubscribe, bot.VerbSubscriptions:
-		return true
-	}
-	return false
-}
-
 // interaction handles a button press, after it has been acknowledged.
 func (a *Adapter) interaction(cb slackapi.InteractionCallback) {
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
-	pa, ok := bot.ParseAction(act.Value)
+	pa, ok := a.bot.ParseAction(act.Value)
 	if !ok {
 		a.log.Warn("ignoring a button the core did not make", "action_id", act.ActionID)
 		return
 	}
-	text, page := pa.Request()
+	cmd, page := pa.Request()
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
 	}
-	req := bot.Request{Platform: Platform, Team: cb.Team.ID, Channel: channel, User: cb.User.ID, Text: text, Page: page}
+	req := bot.Request{Platform: Platform, Team: cb.Team.ID, Channel: channel, User: cb.User.ID, Command: cmd, Page: page}
 	a.spawn(func(ctx context.Context) {
 		a.authorize(ctx, &req)
 		rep := a.bot.Handle(ctx, req)
@@ -222,7 +212,7 @@ func (a *Adapter) event(env eventEnvelope, retry int, retryReason string) {
 			text = stripLeadingMention(text)
 		}
 		text = strings.TrimSpace(unescaper.Replace(text))
-		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Text: text}
+		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Command: bot.ParseCommand(text)}
 		a.authorize(ctx, &req)
 		m := render(a.bot.Handle(ctx, req), view{public: true})
 		thread := ev.ThreadTS

@@ -250,12 +250,7 @@ func (a *Adapter) canManage(ctx context.Context, user string) bool {
 // authorize sets req.CanManage when the core will check it, looking the
 // user's role up only then.
 func (a *Adapter) authorize(ctx context.Context, req *bot.Request) {
-	if needsManage(bot.ParseCommand(req.Text)) {
+	if req.Command.NeedsManage() {
 		req.CanManage = a.canManage(ctx, req.User)
 	}
-}
-
-// needsManage reports whether the core checks Request.CanManage for cmd.
-func needsManage(cmd bot.Command) bool {
-	return cmd.Verb == bot.VerbSubscribe || cmd.Verb == bot.VerbUnsubscribe
 }

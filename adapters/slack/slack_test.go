@@ -534,7 +534,7 @@ func TestRunHTTPMode(t *testing.T) {
 
 func TestSend(t *testing.T) {
 	e := newEnv(t)
-	rep := e.a.bot.Handle(context.Background(), bot.Request{Platform: Platform, Text: "show daangn-2024-chat-sharding"})
+	rep := e.a.bot.Handle(context.Background(), bot.Request{Platform: Platform, Command: bot.ParseCommand("show daangn-2024-chat-sharding")})
 	ch := bot.ChannelRef{Platform: Platform, Team: "T1", Channel: "C1"}
 	ts, err := e.a.Send(context.Background(), ch, rep, "2024-06-03/slack:C1")
 	if err != nil || ts == "" {

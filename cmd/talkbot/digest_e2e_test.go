@@ -201,7 +201,7 @@ func digestApp(t *testing.T, srv *httptest.Server, channels map[string][]string)
 	ctx := context.Background()
 	for platform, chs := range channels {
 		for _, ch := range chs {
-			rep := a.bot.Handle(ctx, bot.Request{Platform: platform, Channel: ch, User: "U1", Text: "subscribe", CanManage: true})
+			rep := a.bot.Handle(ctx, bot.Request{Platform: platform, Channel: ch, User: "U1", Command: bot.ParseCommand("subscribe"), CanManage: true})
 			if rep.Outcome != bot.OutcomeOK {
 				t.Fatalf("subscribe %s:%s: %s", platform, ch, rep.Intro)
 			}
@@ -277,7 +277,7 @@ func TestDigestThroughFakePlatforms(t *testing.T) {
 	}
 	// Subscribing again resumes a paused channel.
 	f.script = nil
-	a.bot.Handle(ctx, bot.Request{Platform: "slack", Channel: "Cgone", User: "U1", Text: "subscribe", CanManage: true})
+	a.bot.Handle(ctx, bot.Request{Platform: "slack", Channel: "Cgone", User: "U1", Command: bot.ParseCommand("subscribe"), CanManage: true})
 	if r, _ = d.Run(ctx, w); r.Sent != 1 || f.count("slack:Cgone") != 1 {
 		t.Errorf("after resubscribing: report %+v, %d messages; want the one post", r, f.count("slack:Cgone"))
 	}

@@ -221,8 +221,8 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 		enc.SetEscapeHTML(false)
 		return enc.Encode(hits)
 	}
-	rep := b.Handle(ctx, bot.Request{Platform: console.Platform, Text: q, Page: *page})
-	return console.Render(e.stdout, rep, console.CLIHint)
+	rep := b.Handle(ctx, bot.Request{Platform: console.Platform, Command: bot.ParseCommand(q), Page: *page})
+	return console.Render(e.stdout, rep, console.CLIHint(b))
 }
 
 func (e env) console(ctx context.Context, args []string, gconf string) error {

@@ -69,7 +69,7 @@ func TestServeHealthMetricsAndGracefulShutdown(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz: got %d %q, want 200", code, body)
 	}
-	a.bot.Handle(ctx, bot.Request{Platform: "console", Text: "sharding"})
+	a.bot.Handle(ctx, bot.Request{Platform: "console", Command: bot.ParseCommand("sharding")})
 	a.metrics.Rejected("slack", "signature")
 	code, body := get(t, base+"/metrics")
 	for _, want := range []string{
@@ -154,7 +154,7 @@ func TestStoreCheckAndDigestCommands(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, ch := range []string{"C1", "C2"} {
-		rep := a.bot.Handle(ctx, bot.Request{Platform: "slack", Channel: ch, User: "U1", Text: "subscribe", CanManage: true})
+		rep := a.bot.Handle(ctx, bot.Request{Platform: "slack", Channel: ch, User: "U1", Command: bot.ParseCommand("subscribe"), CanManage: true})
 		if rep.Outcome != bot.OutcomeOK {
 			t.Fatalf("subscribe: %s %s", rep.Outcome, rep.Intro)
 		}
