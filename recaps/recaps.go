@@ -56,6 +56,14 @@ type Talk struct {
 	Links      []Link    `toml:"links"`
 	Speakers   []Speaker `toml:"speakers"`
 
+	// Author and AuthorID name who contributed the recap from chat (a
+	// display name, and "platform:user"); empty for the shipped corpus.
+	// Created and Updated are when, in RFC 3339.
+	Author   string `toml:"author"`
+	AuthorID string `toml:"author_id"`
+	Created  string `toml:"created"`
+	Updated  string `toml:"updated"`
+
 	// Summary and Lessons are the bullet points of the body's
 	// "## Summary" and "## Lessons" sections.
 	Summary []string `toml:"-"`

@@ -1,0 +1,399 @@
+package recaps
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Draft is a recap as a person types it into a chat form: one text per
+// field, as the form's inputs hold them. Parse turns it into a Talk.
+type Draft struct {
+	Title      string
+	TitleEN    string
+	Conference string // a conference's name in any language, with or without its year
+	Speakers   string // one per line: "name (handle) · team", all but the name optional
+	Summary    string // one point per line
+	Lessons    string // one point per line
+	Tags       string // comma-separated
+	Link       string // the talk's video or slides
+}
+
+// The fields of a Draft, by the names chat forms use for their inputs
+// (Slack block_id and action_id, Discord custom_id).
+const (
+	FieldTitle      = "title"
+	FieldTitleEN    = "title_en"
+	FieldConference = "conference"
+	FieldSpeakers   = "speakers"
+	FieldSummary    = "summary"
+	FieldLessons    = "lessons"
+	FieldTags       = "tags"
+	FieldLink       = "link"
+)
+
+// Limits of a Draft, in characters. A longer field is refused with the
+// limit named, never cut.
+const (
+	MaxTitle      = 150 // Slack's header limit
+	MaxConference = 80
+	MaxSpeakers   = 10  // lines
+	MaxName       = 80  // each of name, handle and team
+	MaxPoints     = 8   // summary points, and lessons
+	MaxPoint      = 500 // one summary point or lesson
+	MaxTags       = 20
+	MaxTag        = 40
+	MaxLink       = 500
+)
+
+// FieldErrors says what to fix, by field name (see FieldTitle …).
+type FieldErrors map[string]string
+
+// Error lists the problems, field by field, in a stable order.
+func (e FieldErrors) Error() string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e[k])
+	}
+	return strings.Join(parts, "; ")
+}
+
+var hashtagRE = regexp.MustCompile(`(?:^|\s)#([\p{L}\p{N}][\p{L}\p{N}_.+-]*)`)
+
+// Parse validates the draft with the rules talkbot lint applies to recap
+// files, plus the form's limits, and returns the talk it describes: its
+// tags are the given ones, then the glossary terms its text mentions, then
+// its #hashtags. The talk has no ID and its Conference is the draft's text:
+// the caller resolves both. The error is nil or a FieldErrors.
+func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
+	errs := FieldErrors{}
+	var t Talk
+	t.Title = line(d.Title)
+	t.TitleEN = line(d.TitleEN)
+	t.Conference = line(d.Conference)
+	required(errs, FieldTitle, t.Title, MaxTitle)
+	limit(errs, FieldTitleEN, t.TitleEN, MaxTitle)
+	required(errs, FieldConference, t.Conference, MaxConference)
+
+	for i, l := range lines(d.Speakers) {
+		if i == MaxSpeakers {
+			errs[FieldSpeakers] = fmt.Sprintf("At most %d speakers, one per line.", MaxSpeakers)
+			break
+		}
+		s := ParseSpeaker(l)
+		switch {
+		case s.Name == "":
+			errs[FieldSpeakers] = fmt.Sprintf("Line %d has no name: write “name (handle) · team”.", i+1)
+		case tooLong(s.Name, MaxName) || tooLong(s.Handle, MaxName) || tooLong(s.Team, MaxName):
+			errs[FieldSpeakers] = fmt.Sprintf("Line %d is too long: at most %d characters each for the name, handle and team.", i+1, MaxName)
+		}
+		t.Speakers = append(t.Speakers, s)
+	}
+	t.Summary = points(errs, FieldSummary, d.Summary)
+	if len(t.Summary) == 0 && errs[FieldSummary] == "" {
+		errs[FieldSummary] = "Write at least one point, one per line."
+	}
+	t.Lessons = points(errs, FieldLessons, d.Lessons)
+
+	var tags []string
+	for _, tag := range strings.Split(d.Tags, ",") {
+		if tag = strings.ToLower(line(tag)); tag != "" {
+			tags = append(tags, strings.TrimPrefix(tag, "#"))
+		}
+	}
+	for _, tag := range tags {
+		if tooLong(tag, MaxTag) {
+			errs[FieldTags] = fmt.Sprintf("Tag %q is too long: at most %d characters a tag.", clipped(tag, 20), MaxTag)
+		}
+	}
+	text := strings.Join(append(append([]string{t.Title, t.TitleEN}, t.Summary...), t.Lessons...), "\n")
+	tags = append(tags, GlossaryTags(glossary, text)...)
+	for _, m := range hashtagRE.FindAllStringSubmatch(text, -1) {
+		tags = append(tags, strings.ToLower(m[1]))
+	}
+	t.Tags = dedupe(tags)
+	switch {
+	case len(t.Tags) > MaxTags:
+		errs[FieldTags] = fmt.Sprintf("At most %d tags; this recap has %d with the ones found in its text.", MaxTags, len(t.Tags))
+	case len(t.Tags) == 0 && errs[FieldTags] == "":
+		errs[FieldTags] = "Add at least one tag, comma-separated (no known term was found in the text)."
+	}
+
+	if link := line(d.Link); link != "" {
+		if msg := checkURL(link); msg != "" {
+			errs[FieldLink] = msg
+		} else if tooLong(link, MaxLink) {
+			errs[FieldLink] = fmt.Sprintf("Too long: at most %d characters.", MaxLink)
+		} else {
+			t.Links = []Link{{Title: "Video or slides", URL: link}}
+		}
+	}
+	if len(errs) > 0 {
+		return t, errs
+	}
+	return t, nil
+}
+
+// ParseSpeaker reads "name (handle) · team"; each part but the name is
+// optional, and "-" or "/" may stand for "·".
+func ParseSpeaker(s string) Speaker {
+	s = line(s)
+	var sp Speaker
+	for _, sep := range []string{"·", " - ", " / ", "|"} {
+		if before, after, ok := strings.Cut(s, sep); ok {
+			s, sp.Team = strings.TrimSpace(before), strings.TrimSpace(after)
+			break
+		}
+	}
+	if open := strings.LastIndex(s, "("); open >= 0 && strings.HasSuffix(s, ")") {
+		sp.Handle = strings.TrimSpace(s[open+1 : len(s)-1])
+		s = strings.TrimSpace(s[:open])
+	}
+	sp.Name = s
+	return sp
+}
+
+// SpeakerLine formats a speaker as ParseSpeaker reads it.
+func SpeakerLine(s Speaker) string {
+	l := s.Label()
+	if s.Team != "" {
+		l += " · " + s.Team
+	}
+	return l
+}
+
+// DraftOf returns the draft that a form shows to edit t: the inverse of
+// Parse, up to the tags Parse adds.
+func DraftOf(t Talk, conference string) Draft {
+	d := Draft{Title: t.Title, TitleEN: t.TitleEN, Conference: conference,
+		Summary: strings.Join(t.Summary, "\n"), Lessons: strings.Join(t.Lessons, "\n"), Tags: strings.Join(t.Tags, ", ")}
+	var ss []string
+	for _, s := range t.Speakers {
+		ss = append(ss, SpeakerLine(s))
+	}
+	d.Speakers = strings.Join(ss, "\n")
+	if len(t.Links) > 0 {
+		d.Link = t.Links[0].URL
+	}
+	return d
+}
+
+// GlossaryTags returns, for each glossary group that text mentions, the
+// group's first word in Latin letters and its first in Hangul: a recap
+// that says 샤딩 is tagged "sharding" and "샤딩". A Latin word must stand
+// as a word of its own; a Hangul word may carry a particle ("샤딩을").
+func GlossaryTags(glossary [][]string, text string) []string {
+	low := strings.ToLower(text)
+	var tags []string
+	for _, g := range glossary {
+		if !slices.ContainsFunc(g, func(w string) bool { return mentions(low, strings.ToLower(w)) }) {
+			continue
+		}
+		latin := slices.IndexFunc(g, func(w string) bool { return !hasHangul(w) })
+		hangul := slices.IndexFunc(g, hasHangul)
+		for _, i := range []int{latin, hangul} {
+			if i >= 0 {
+				tags = append(tags, strings.ToLower(g[i]))
+			}
+		}
+	}
+	return tags
+}
+
+// mentions reports whether text contains w: anywhere for a Hangul word,
+// between non-letters for a Latin one.
+func mentions(text, w string) bool {
+	if w == "" {
+		return false
+	}
+	if hasHangul(w) {
+		return strings.Contains(text, w)
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if (start == 0 || !isWordRune(before)) && (end == len(text) || !isWordRune(after)) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func hasHangul(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r >= 0xAC00 && r <= 0xD7A3 })
+}
+
+// Slug returns an id made of the lowercase ASCII letters and digits of s,
+// words joined by single dashes, at most max bytes; "" when s has none.
+func Slug(s string, max int) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if b.Len() >= max {
+			break
+		}
+		switch {
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+	}
+	return strings.Trim(b.String()[:min(b.Len(), max)], "-")
+}
+
+// TalkID returns an id for a new talk of conference conf: the conference
+// id and a slug of the English title (else of the title), else a short
+// hash of the title; taken reports ids already in use, and a number is
+// added until the id is free.
+func TalkID(t Talk, conf string, taken func(string) bool) string {
+	base := Slug(cmp.Or(t.TitleEN, t.Title), 48)
+	if base == "" {
+		sum := sha256.Sum256([]byte(t.Title))
+		base = "talk-" + hex.EncodeToString(sum[:3])
+	}
+	base = strings.Trim(conf+"-"+base, "-")
+	id := base
+	for n := 2; taken(id); n++ {
+		id = base + "-" + strconv.Itoa(n)
+	}
+	return id
+}
+
+var yearRE = regexp.MustCompile(`\b(19[9][0-9]|20[0-9][0-9]|2100)\b`)
+
+// NewConference returns the conference a chat form names when it is none
+// of the known ones: the name as given, the year when the text has one,
+// and an id made of the name (or a hash of it) that taken does not hold.
+func NewConference(name string, taken func(string) bool) Conference {
+	name = line(name)
+	c := Conference{Name: name}
+	if m := yearRE.FindString(name); m != "" {
+		c.Year, _ = strconv.Atoi(m)
+	}
+	base := Slug(name, 40)
+	if base == "" || !strings.ContainsFunc(base, unicode.IsLetter) {
+		sum := sha256.Sum256([]byte(name))
+		base = strings.Trim("conf-"+hex.EncodeToString(sum[:3])+"-"+base, "-")
+	}
+	c.ID = base
+	for n := 2; taken(c.ID); n++ {
+		c.ID = base + "-" + strconv.Itoa(n)
+	}
+	return c
+}
+
+// checkURL returns what is wrong with an http(s) URL, or "".
+func checkURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "Give an http(s) URL, such as https://www.youtube.com/watch?v=…"
+	}
+	return ""
+}
+
+// line makes one line of form text: valid UTF-8, control characters as
+// spaces, runs of space collapsed, trimmed.
+func line(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u200b' || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// lines splits form text into its non-empty lines, each made one line,
+// without a leading bullet ("- ", "• ", "* ", "1. ").
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		l = line(l)
+		for _, p := range []string{"-", "•", "*", "·"} {
+			if l == p {
+				l = ""
+			}
+			l = strings.TrimPrefix(l, p+" ")
+		}
+		if i := strings.Index(l, ". "); i > 0 && i <= 2 && strings.IndexFunc(l[:i], func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+			l = l[i+2:]
+		}
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func points(errs FieldErrors, field, s string) []string {
+	ps := lines(s)
+	if len(ps) > MaxPoints {
+		errs[field] = fmt.Sprintf("At most %d points, one per line; this has %d.", MaxPoints, len(ps))
+	}
+	for i, p := range ps {
+		if tooLong(p, MaxPoint) {
+			errs[field] = fmt.Sprintf("Point %d is too long: at most %d characters a point.", i+1, MaxPoint)
+		}
+	}
+	return ps
+}
+
+func required(errs FieldErrors, field, v string, n int) {
+	if v == "" {
+		errs[field] = "Required."
+		return
+	}
+	limit(errs, field, v, n)
+}
+
+func limit(errs FieldErrors, field, v string, n int) {
+	if tooLong(v, n) {
+		errs[field] = fmt.Sprintf("Too long: at most %d characters (this has %d).", n, utf8.RuneCountInString(v))
+	}
+}
+
+func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+
+func clipped(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
