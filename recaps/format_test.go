@@ -20,7 +20,7 @@ func TestFormatRoundTrip(t *testing.T) {
 		Author:   "Ash", AuthorID: "slack:U1", Created: "2026-12-02T08:00:00Z", Updated: "2026-12-02T08:05:00Z",
 	}
 	fsys := fstest.MapFS{
-		"conferences/conf-2024.md":           {Data: FormatConference(c)},
+		"conferences/conf-2024.md":            {Data: FormatConference(c)},
 		"talks/conf-2024/conf-2024-a-talk.md": {Data: Format(tk)},
 	}
 	if ps := Check("out", Source{Name: "out", FS: fsys}); len(ps) > 0 {
