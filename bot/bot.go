@@ -340,11 +340,17 @@ func (b *Bot) newCard(t *recaps.Talk) *card {
 	if len(t.Lessons) > 0 {
 		rep.Sections = append(rep.Sections, Section{Heading: "Lessons learned", Bullets: t.Lessons})
 	}
+	// Only the talk's own video or slides go behind the title; references
+	// (a project, a book, another talk) are listed and say so.
 	for _, l := range t.Links {
-		rep.Links = append(rep.Links, Link{Title: cmp.Or(l.Title, l.URL), URL: l.URL})
+		title := cmp.Or(l.Title, l.URL)
+		if !l.Material() {
+			title = "Reference: " + title
+		}
+		rep.Links = append(rep.Links, Link{Title: title, URL: l.URL})
 	}
-	if len(t.Links) > 0 {
-		rep.TitleURL = t.Links[0].URL
+	if l, ok := t.TitleLink(); ok {
+		rep.TitleURL = l.URL
 	}
 	rep.Footer = "id: " + t.ID + " · tags: " + strings.Join(t.Tags, ", ")
 	rep.Fields, rep.Sections, rep.Links = slices.Clip(rep.Fields), slices.Clip(rep.Sections), slices.Clip(rep.Links)

@@ -89,6 +89,9 @@ func NewIndex(talks []recaps.Talk, confs []recaps.Conference, glossary [][]strin
 		clear(tf)
 		add(t.Title, weightTitle)
 		add(t.TitleEN, weightTitle)
+		for _, a := range t.TitleAliases {
+			add(a, weightTitle)
+		}
 		for _, tag := range t.Tags {
 			add(tag, weightTag)
 		}

@@ -33,11 +33,13 @@ func Load(sources ...Source) (*Corpus, error) {
 	return c, nil
 }
 
-// Check validates sources as Load does and returns the problems found in
-// files of the named source only. Earlier sources provide context, such as
-// the conferences a talk may refer to.
+// Check validates sources as Load does, adds the checks of lint.go, and
+// returns the problems found in files of the named source only. Earlier
+// sources provide context, such as the conferences a talk may refer to.
 func Check(name string, sources ...Source) []Problem {
-	_, problems := load(sources)
+	c, problems := load(sources)
+	problems = append(problems, lint(c, sources)...) // lint.go
+	sortProblems(problems)
 	return slices.DeleteFunc(problems, func(p Problem) bool { return p.Source != name })
 }
 

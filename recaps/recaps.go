@@ -38,23 +38,67 @@ type Speaker struct {
 	Team   string `toml:"team"`
 }
 
-// Link is a titled URL.
+// Link is a titled URL. Kind says whether it is the talk's own material
+// (a video or slides of this talk) or a reference; a link without a kind is
+// a reference, so that only a link someone marked as the talk's own ever
+// becomes the title link.
 type Link struct {
-	Title string `toml:"title"`
-	URL   string `toml:"url"`
+	Title string   `toml:"title"`
+	URL   string   `toml:"url"`
+	Kind  LinkKind `toml:"kind"`
+}
+
+// LinkKind classifies a Link. The zero value means "reference".
+type LinkKind string
+
+// The link kinds a recap file may give. Video and slides are the talk's own
+// material; anything else the talk or the reviewer points at (a project, a
+// book, another talk, an article) is a reference.
+const (
+	LinkVideo     LinkKind = "video"
+	LinkSlides    LinkKind = "slides"
+	LinkReference LinkKind = "reference"
+)
+
+// UnmarshalText accepts the kinds above and rejects any other, so that a
+// misspelt kind is a parse problem rather than a silent reference.
+func (k *LinkKind) UnmarshalText(b []byte) error {
+	switch v := LinkKind(b); v {
+	case LinkVideo, LinkSlides, LinkReference:
+		*k = v
+		return nil
+	}
+	return fmt.Errorf("unknown link kind %q (want %q, %q or %q)", b, LinkVideo, LinkSlides, LinkReference)
+}
+
+// Material reports whether the link is the talk's own video or slides.
+func (l Link) Material() bool { return l.Kind == LinkVideo || l.Kind == LinkSlides }
+
+// TitleLink returns the talk's first own-material link (video or slides),
+// the one a reply may put behind the talk's title. References never are.
+func (t *Talk) TitleLink() (Link, bool) {
+	for _, l := range t.Links {
+		if l.Material() {
+			return l, true
+		}
+	}
+	return Link{}, false
 }
 
 // Talk is one talk recap.
 type Talk struct {
-	ID         string    `toml:"id"`
-	Conference string    `toml:"conference"`
-	Track      string    `toml:"track"`
-	Order      int       `toml:"order"`
-	Title      string    `toml:"title"`
-	TitleEN    string    `toml:"title_en"`
-	Tags       []string  `toml:"tags"`
-	Links      []Link    `toml:"links"`
-	Speakers   []Speaker `toml:"speakers"`
+	ID         string `toml:"id"`
+	Conference string `toml:"conference"`
+	Track      string `toml:"track"`
+	Order      int    `toml:"order"`
+	Title      string `toml:"title"`
+	TitleEN    string `toml:"title_en"`
+	// TitleAliases are other spellings of the original title, such as a
+	// second source's wording; search finds the talk by them too.
+	TitleAliases []string  `toml:"title_aliases"`
+	Tags         []string  `toml:"tags"`
+	Links        []Link    `toml:"links"`
+	Speakers     []Speaker `toml:"speakers"`
 
 	// Author and AuthorID name who contributed the recap from chat (a
 	// display name, and "platform:user"); empty for the shipped corpus.
