@@ -138,7 +138,7 @@ func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
 		} else if tooLong(link, MaxLink) {
 			errs[FieldLink] = fmt.Sprintf("Too long: at most %d characters.", MaxLink)
 		} else {
-			t.Links = []Link{{Title: "Video or slides", URL: link}}
+			t.Links = []Link{materialLink(link)}
 		}
 	}
 	if len(errs) > 0 {
@@ -239,10 +239,6 @@ func mentions(text, w string) bool {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-func hasHangul(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return r >= 0xAC00 && r <= 0xD7A3 })
-}
-
 // Slug returns an id made of the lowercase ASCII letters and digits of s,
 // words joined by single dashes, at most max bytes; "" when s has none.
 func Slug(s string, max int) string {
@@ -305,6 +301,18 @@ func NewConference(name string, taken func(string) bool) Conference {
 		c.ID = base + "-" + strconv.Itoa(n)
 	}
 	return c
+}
+
+// materialLink labels the talk's own link from a form: a video on the
+// usual video hosts, slides otherwise.
+func materialLink(s string) Link {
+	u, _ := url.Parse(s)
+	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	switch host {
+	case "youtube.com", "youtu.be", "m.youtube.com", "vimeo.com", "tv.naver.com":
+		return Link{Title: "Video", URL: s, Kind: LinkVideo}
+	}
+	return Link{Title: "Slides", URL: s, Kind: LinkSlides}
 }
 
 // checkURL returns what is wrong with an http(s) URL, or "".

@@ -38,7 +38,7 @@ func TestDraftParse(t *testing.T) {
 	if !reflect.DeepEqual(tk.Tags, wantTags) {
 		t.Errorf("tags: got %q, want %q", tk.Tags, wantTags)
 	}
-	if len(tk.Links) != 1 || tk.Links[0].URL != d.Link {
+	if len(tk.Links) != 1 || tk.Links[0].URL != d.Link || tk.Links[0].Kind != LinkVideo || !tk.Links[0].Material() {
 		t.Errorf("links: got %+v", tk.Links)
 	}
 	// DraftOf is Parse's inverse: parsing it again gives the same talk.

@@ -19,6 +19,7 @@ func Format(t Talk) []byte {
 	}
 	kv(&b, "title", t.Title)
 	kv(&b, "title_en", t.TitleEN)
+	list(&b, "title_aliases", t.TitleAliases)
 	list(&b, "tags", t.Tags)
 	if len(t.Links) > 0 {
 		b.WriteString("links = [")
@@ -26,7 +27,11 @@ func Format(t Talk) []byte {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "{ title = %s, url = %s }", quote(l.Title), quote(l.URL))
+			fmt.Fprintf(&b, "{ title = %s, url = %s", quote(l.Title), quote(l.URL))
+			if l.Kind != "" {
+				fmt.Fprintf(&b, ", kind = %s", quote(string(l.Kind)))
+			}
+			b.WriteString(" }")
 		}
 		b.WriteString("]\n")
 	}

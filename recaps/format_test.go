@@ -12,12 +12,13 @@ func TestFormatRoundTrip(t *testing.T) {
 	c := Conference{ID: "conf-2024", Name: `Conf "24"`, NameKO: "컨퍼런스", Aliases: []string{"conf"}, Year: 2024, Date: "2024-05-01", Venue: `C:\hall`, About: "About it."}
 	tk := Talk{
 		ID: "conf-2024-a-talk", Conference: c.ID, Title: `"샤딩" <!channel> \ back`, TitleEN: "A talk",
-		Tags:     []string{"sharding", "샤딩"},
-		Links:    []Link{{Title: "Video or slides", URL: "https://example.com/v?a=1&b=2"}},
-		Speakers: []Speaker{{Name: "김기현", Handle: "Ash", Team: "채팅"}, {Name: "권영훈"}},
-		Summary:  []string{"one # not a heading", "two"},
-		Lessons:  []string{"- three"},
-		Author:   "Ash", AuthorID: "slack:U1", Created: "2026-12-02T08:00:00Z", Updated: "2026-12-02T08:05:00Z",
+		Tags:         []string{"sharding", "샤딩"},
+		Links:        []Link{{Title: "Video", URL: "https://example.com/v?a=1&b=2", Kind: LinkVideo}, {Title: "A post", URL: "https://example.com/p"}},
+		TitleAliases: []string{"다른 제목"},
+		Speakers:     []Speaker{{Name: "김기현", Handle: "Ash", Team: "채팅"}, {Name: "권영훈"}},
+		Summary:      []string{"one # not a heading", "two"},
+		Lessons:      []string{"- three"},
+		Author:       "Ash", AuthorID: "slack:U1", Created: "2026-12-02T08:00:00Z", Updated: "2026-12-02T08:05:00Z",
 	}
 	fsys := fstest.MapFS{
 		"conferences/conf-2024.md":            {Data: FormatConference(c)},
