@@ -1,6 +1,6 @@
 // The search benchmarks live in the external test package so that they can
-// import bot/bottest even once bottest imports bot for its fakes.
-package bot_test
+// import bot/bottest, which imports bot, which imports search.
+package search_test
 
 import (
 	"runtime"
@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
 )
 
 // benchSizes are the corpus sizes benchmarked: about today's corpus, and a
@@ -19,6 +19,10 @@ import (
 var benchSizes = []int{20, 100_000}
 
 const benchSeed = 1
+
+// benchK is how many hits a benchmarked search ranks: two pages of bot's
+// answers.
+const benchK = 10
 
 // heapMB returns the live heap in MB after a full collection.
 func heapMB() float64 {
@@ -37,10 +41,10 @@ func BenchmarkIndexBuild(b *testing.B) {
 			talks, confs := bottest.Talks(n, benchSeed)
 			glossary := mustGlossary(b)
 			before := heapMB()
-			var ix *bot.Index
+			var ix *search.Index
 			for b.Loop() {
 				ix = nil // let the previous index go before building the next
-				ix = bot.NewIndex(talks, confs, glossary)
+				ix = search.New(talks, confs, glossary)
 			}
 			after := heapMB()
 			runtime.KeepAlive(ix)
@@ -50,15 +54,68 @@ func BenchmarkIndexBuild(b *testing.B) {
 	}
 }
 
+// BenchmarkAdd measures adding one generated talk to an index of n talks
+// (and removing it again outside the timer, so every op adds to the same
+// index size). It reports the median and 99th percentile of the adds.
+func BenchmarkAdd(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			talks, confs := bottest.Talks(n+1, benchSeed)
+			extra := talks[n]
+			ix := search.New(talks[:n], confs, mustGlossary(b))
+			var samples []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				if err := ix.Add(&extra); err != nil {
+					b.Fatal(err)
+				}
+				samples = append(samples, time.Since(start))
+				b.StopTimer()
+				if err := ix.Remove(extra.ID); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			reportPercentiles(b, samples)
+		})
+	}
+}
+
+// BenchmarkRemove measures removing one talk from an index of n talks (and
+// adding it back outside the timer).
+func BenchmarkRemove(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			talks, confs := bottest.Talks(n, benchSeed)
+			ix := search.New(talks, confs, mustGlossary(b))
+			victim := talks[n/2]
+			var samples []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				if err := ix.Remove(victim.ID); err != nil {
+					b.Fatal(err)
+				}
+				samples = append(samples, time.Since(start))
+				b.StopTimer()
+				if err := ix.Add(&victim); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			reportPercentiles(b, samples)
+		})
+	}
+}
+
 // BenchmarkSearch measures one query per operation, cycling through
-// bottest.Queries, and reports the median and 99th percentile of the
-// individual query times besides the mean. Run it with -benchtime=2000x (or
-// more) for stable percentiles.
+// bottest.Queries, ranking the top benchK, and reports the median and 99th
+// percentile of the individual query times besides the mean. Run it with
+// -benchtime=2000x (or more) for stable percentiles.
 func BenchmarkSearch(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			talks, confs := bottest.Talks(n, benchSeed)
-			benchSearch(b, bot.NewIndex(talks, confs, mustGlossary(b)))
+			benchSearch(b, search.New(talks, confs, mustGlossary(b)))
 		})
 	}
 }
@@ -69,10 +126,10 @@ func BenchmarkSearchEmbedded(b *testing.B) {
 	if err != nil {
 		b.Fatalf("load embedded corpus: %v", err)
 	}
-	benchSearch(b, bot.NewIndex(c.Talks, c.Conferences, c.Glossary))
+	benchSearch(b, search.New(c.Talks, c.Conferences, c.Glossary))
 }
 
-func benchSearch(b *testing.B, ix *bot.Index) {
+func benchSearch(b *testing.B, ix *search.Index) {
 	queries := bottest.Queries()
 	var samples []time.Duration
 	hits := 0
@@ -81,13 +138,18 @@ func benchSearch(b *testing.B, ix *bot.Index) {
 		q := queries[i%len(queries)]
 		i++
 		start := time.Now()
-		hits += len(ix.Search(q))
+		_, total := ix.Search(q, benchK)
 		samples = append(samples, time.Since(start))
+		hits += total
 	}
+	reportPercentiles(b, samples)
+	b.ReportMetric(float64(hits)/float64(len(samples)), "hits/op")
+}
+
+func reportPercentiles(b *testing.B, samples []time.Duration) {
 	p50, p99 := percentiles(samples)
 	b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(p99.Nanoseconds()), "p99-ns")
-	b.ReportMetric(float64(hits)/float64(len(samples)), "hits/op")
 }
 
 // percentiles returns the median and the 99th percentile of samples,
