@@ -63,6 +63,9 @@ type Index struct {
 	// indexed, by term number; tf is all zero between uses.
 	tf      []float32
 	touched []int32
+	// expect is the number of talks New is indexing, 0 after: it sizes
+	// posting lists as they grow.
+	expect int
 }
 
 type doc struct {
@@ -95,6 +98,7 @@ func New(talks []recaps.Talk, confs []recaps.Conference, glossary [][]string) *I
 	for _, c := range confs {
 		ix.confText[c.ID] = strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
 	}
+	ix.expect = len(talks)
 	for i := range talks {
 		t := &talks[i]
 		if _, dup := ix.byID[t.ID]; dup {
@@ -102,6 +106,7 @@ func New(talks []recaps.Talk, confs []recaps.Conference, glossary [][]string) *I
 		}
 		ix.add(t)
 	}
+	ix.expect = 0
 	return ix
 }
 
@@ -201,7 +206,11 @@ func (ix *Index) add(t *recaps.Talk) {
 	})
 	var n float32
 	for _, id := range ix.touched {
-		ix.postings[id] = append(ix.postings[id], posting{d, ix.tf[id]})
+		ps := ix.postings[id]
+		if len(ps) == cap(ps) {
+			ps = slices.Grow(ps, ix.growth(len(ps)))
+		}
+		ix.postings[id] = append(ps, posting{d, ix.tf[id]})
 		n += ix.tf[id]
 		ix.tf[id] = 0
 	}
@@ -209,6 +218,21 @@ func (ix *Index) add(t *recaps.Talk) {
 	ix.docs[d] = doc{talk: t, len: n}
 	ix.byID[t.ID] = d
 	ix.totalLen += float64(n)
+}
+
+// growth returns how many postings to add room for in a full list of n.
+// While New indexes, a list is sized for its share of the talks still to
+// come, as seen so far, so most lists are copied a few times, not the
+// dozens of times append's 1.25× growth of large slices takes. Otherwise it
+// doubles the list.
+func (ix *Index) growth(n int) int {
+	done := len(ix.byID) + 1
+	if ix.expect <= done || n < 16 {
+		return max(n, 4)
+	}
+	// Expected final length n·expect/done, plus 1/16 of it for noise.
+	want := n * ix.expect / done
+	return max(n/4, min(want+want/16, ix.expect)-n)
 }
 
 // remove drops doc d from the postings of its terms. The caller holds mu.
@@ -467,7 +491,10 @@ func (ix *Index) Search(q string, k int) (hits []Hit, total int) {
 
 // rank orders hits best first: higher score, then lower talk id.
 func rank(a, b Hit) int {
-	return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Talk.ID, b.Talk.ID))
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c // most hits differ in score: compare ids only on a tie
+	}
+	return strings.Compare(a.Talk.ID, b.Talk.ID)
 }
 
 // better reports whether a ranks before b.

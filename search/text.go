@@ -27,21 +27,38 @@ func Words(s string) []string {
 
 // eachWord calls fn with each word of s, as Words splits them.
 func eachWord(s string, fn func(w string)) {
-	start, prevHangul := -1, false
+	start, prevHangul, lower := -1, false, true
+	emit := func(w string) {
+		if !lower {
+			w = strings.ToLower(w)
+		}
+		fn(w)
+	}
 	for i, r := range s {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r)
-		h := IsHangul(r)
+		var word, h bool
+		switch {
+		case r < utf8.RuneSelf:
+			word = 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z'
+		case IsHangul(r):
+			word, h = true, true
+		default:
+			word = unicode.IsLetter(r) || unicode.IsDigit(r)
+		}
 		if start >= 0 && (!word || h != prevHangul) {
-			fn(strings.ToLower(s[start:i]))
+			emit(s[start:i])
 			start = -1
 		}
 		if word && start < 0 {
-			start = i
+			start, lower = i, true
+		}
+		// Hangul and lowercase ASCII need no lowercasing.
+		if word && !h && !('a' <= r && r <= 'z' || '0' <= r && r <= '9') {
+			lower = false
 		}
 		prevHangul = h
 	}
 	if start >= 0 {
-		fn(strings.ToLower(s[start:]))
+		emit(s[start:])
 	}
 }
 
