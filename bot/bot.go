@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
 )
 
 // DefaultPageSize is the number of hits a search answer shows per page.
@@ -60,7 +61,7 @@ type Options struct {
 // Bot answers requests. It is safe for concurrent use.
 type Bot struct {
 	corpus     *recaps.Corpus
-	index      *Index
+	index      *search.Index
 	now        func() time.Time
 	loc        *time.Location
 	log        *slog.Logger
@@ -87,7 +88,7 @@ type Bot struct {
 func New(c *recaps.Corpus, o Options) *Bot {
 	b := &Bot{
 		corpus:     c,
-		index:      NewIndex(c.Talks, c.Conferences, c.Glossary),
+		index:      search.New(c.Talks, c.Conferences, c.Glossary),
 		loc:        cmp.Or(o.Location, time.UTC),
 		log:        cmp.Or(o.Logger, slog.New(slog.DiscardHandler)),
 		pageSize:   cmp.Or(o.PageSize, DefaultPageSize),
@@ -117,9 +118,9 @@ func New(c *recaps.Corpus, o Options) *Bot {
 	}
 	for _, cf := range c.Conferences {
 		for _, a := range append([]string{cf.ID, cf.Name, cf.NameKO}, cf.Aliases...) {
-			if f := fold(a); f != "" {
+			if f := search.Fold(a); f != "" {
 				b.confs[f] = cf.ID
-				b.confWords = max(b.confWords, len(words(a)))
+				b.confWords = max(b.confWords, len(search.Words(a)))
 			}
 		}
 		y := strconv.Itoa(cf.Year)
@@ -129,8 +130,8 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		t := &c.Talks[i]
 		for _, s := range t.Speakers {
 			// A handle like "Andrew.kwon" is also found by its parts.
-			for _, n := range append([]string{s.Name, s.Handle}, words(s.Handle)...) {
-				if f := fold(n); f != "" && !slices.Contains(b.speakers[f], t) {
+			for _, n := range append([]string{s.Name, s.Handle}, search.Words(s.Handle)...) {
+				if f := search.Fold(n); f != "" && !slices.Contains(b.speakers[f], t) {
 					b.speakers[f] = append(b.speakers[f], t)
 				}
 			}
@@ -154,7 +155,10 @@ func New(c *recaps.Corpus, o Options) *Bot {
 func (b *Bot) Corpus() *recaps.Corpus { return b.corpus }
 
 // Search returns the talks matching q, best first.
-func (b *Bot) Search(q string) []Hit { return b.index.Search(q) }
+func (b *Bot) Search(q string) []search.Hit {
+	hits, _ := b.index.Search(q, -1)
+	return hits
+}
 
 // Handle answers one request. It never returns an empty reply: unknown
 // commands, unknown talks and queries without hits get an explanation.
@@ -245,22 +249,27 @@ func (b *Bot) searchReply(q string, page int) Reply {
 	if rep, ok := b.conferenceReply(q); ok {
 		return rep
 	}
-	hits := b.index.Search(q)
-	if len(hits) == 0 {
+	// Rank only the hits up to this page. A page beyond the index is
+	// beyond its hits: checking first keeps a huge page from a crafted
+	// button value from overflowing, and such a page only counts them.
+	k := 0
+	if page <= b.index.Len() {
+		k = page * b.pageSize
+	}
+	hits, total := b.index.Search(q, k)
+	if total == 0 {
 		return b.noResults(q, "No talks match", -1)
 	}
 	quoted := "“" + clean(q, 80) + "”"
-	if pages := (len(hits) + b.pageSize - 1) / b.pageSize; page > pages {
-		// Compared before multiplying: a huge page from a crafted button
-		// value must not overflow.
+	if pages := (total + b.pageSize - 1) / b.pageSize; page > pages {
 		return usage(fmt.Sprintf("There are no more results for %s.", quoted))
 	}
 	first := (page - 1) * b.pageSize
 	end := min(first+b.pageSize, len(hits))
 	var rep Reply
 	if page == 1 {
-		intro := fmt.Sprintf("Best of %d talks for %s", len(hits), quoted)
-		if len(hits) == 1 {
+		intro := fmt.Sprintf("Best of %d talks for %s", total, quoted)
+		if total == 1 {
 			intro = "The one talk for " + quoted
 		}
 		rep = b.talkReply(hits[0].Talk, intro)
@@ -275,12 +284,12 @@ func (b *Bot) searchReply(q string, page int) Reply {
 		rep.ItemsHeading = "More results"
 	}
 	rep.Actions = nil
-	if end < len(hits) {
+	if end < total {
 		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: "Next results", Value: b.encodeAction(ActionNext, page+1, q)})
 	}
 	rep.Actions = append(rep.Actions, Action{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, page, q)})
-	if len(hits) > b.pageSize {
-		rep.Footer = strings.TrimSpace(fmt.Sprintf("Results %d–%d of %d. %s", (page-1)*b.pageSize+1, end, len(hits), rep.Footer))
+	if total > b.pageSize {
+		rep.Footer = strings.TrimSpace(fmt.Sprintf("Results %d–%d of %d. %s", (page-1)*b.pageSize+1, end, total, rep.Footer))
 	}
 	return rep
 }
@@ -382,11 +391,11 @@ func (b *Bot) talkReply(t *recaps.Talk, intro string) Reply {
 // speakerReply answers a query that names a speaker exactly, by name or
 // handle, in any case, with or without an honorific ("임문규님").
 func (b *Bot) speakerReply(q string) (Reply, bool) {
-	f := fold(q)
+	f := search.Fold(q)
 	talks, ok := b.speakers[f]
 	if !ok {
 		isSpeaker := func(s string) bool { _, ok := b.speakers[s]; return ok }
-		f = stripKorean(f, isSpeaker, isSpeaker)
+		f = search.StripKorean(f, isSpeaker, isSpeaker)
 		talks, ok = b.speakers[f]
 	}
 	if !ok {
@@ -394,7 +403,7 @@ func (b *Bot) speakerReply(q string) (Reply, bool) {
 	}
 	var who recaps.Speaker
 	for _, s := range talks[0].Speakers {
-		if fold(s.Name) == f || fold(s.Handle) == f || slices.Contains(words(s.Handle), f) {
+		if search.Fold(s.Name) == f || search.Fold(s.Handle) == f || slices.Contains(search.Words(s.Handle), f) {
 			who = s
 		}
 	}
@@ -425,7 +434,7 @@ func people(c *recaps.Corpus) []person {
 	var ps []person
 	for _, t := range c.Talks {
 		for _, s := range t.Speakers {
-			f := fold(s.Name)
+			f := search.Fold(s.Name)
 			if i, ok := at[f]; ok {
 				ps[i].talks++
 				if ps[i].Handle == "" {
@@ -492,7 +501,7 @@ func (b *Bot) speakersReply(page int) Reply {
 // conferenceReply answers a query made only of conference names and years
 // ("deview", "우아콘 2023", "2019") with the talks of those conferences.
 func (b *Bot) conferenceReply(q string) (Reply, bool) {
-	ws := words(q)
+	ws := search.Words(q)
 	if len(ws) == 0 {
 		return Reply{}, false
 	}

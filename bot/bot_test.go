@@ -47,7 +47,8 @@ func TestHandle(t *testing.T) {
 		{"week", 1, OutcomeOK, "", "Talk of the week"},
 		{"random", 1, OutcomeOK, "", "Summary"},
 		{"zzqxv", 1, OutcomeNoResults, "", "Popular tags"},
-		{"shardng", 1, OutcomeNoResults, "", "sharding"},
+		{"shardng", 1, OutcomeOK, "샤딩", "Best of 3 talks for “shardng”"}, // corrected to sharding
+		{"speaker jonny", 1, OutcomeNoResults, "", "Johnny"},
 		{"subscribe", 1, OutcomeUsage, "", "without a store"},
 		{"성능", 2, OutcomeOK, "page 2", "6."},
 		{"sharding", 9, OutcomeUsage, "", "no more results"},

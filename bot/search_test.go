@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/talkbot/talkbot/recaps"
@@ -16,64 +18,37 @@ func mustCorpus(tb testing.TB) *recaps.Corpus {
 	return c
 }
 
-func ids(hits []Hit, n int) []string {
-	var out []string
-	for _, h := range hits[:min(n, len(hits))] {
-		out = append(out, h.Talk.ID)
-	}
-	return out
-}
-
-func TestSearchRelevance(t *testing.T) {
-	c := mustCorpus(t)
-	ix := NewIndex(c.Talks, c.Conferences, c.Glossary)
-	sharding := []string{"daangn-2024-chat-sharding", "daangn-2024-search-sharding", "woowacon-2023-baemin-order-system"}
-	tests := []struct {
-		query string
-		top   []string // must all be within the first len(top) hits
-	}{
-		{"sharding", sharding},
-		{"샤딩", sharding},
-		{"샤딩을", sharding},
-		{"샤딩하라", sharding},
-		{"SHARDING!!", sharding},
-		{"  Sharding ", sharding},
-		{"kafka", []string{"woowacon-2023-kafka-eda", "deview-2019-11st-kafka-msa"}},
-		{"카프카", []string{"woowacon-2023-kafka-eda", "deview-2019-11st-kafka-msa"}},
-		{"이벤트 기반 카프카", []string{"woowacon-2023-kafka-eda"}},
-		{"레디스", []string{"woowacon-2023-elasticache-redis-guide"}},
-		{"redis", []string{"woowacon-2023-elasticache-redis-guide"}},
-		{"쿠버네티스", []string{"deview-2019-multi-tenancy-kubernetes"}},
-		{"kubernetes", []string{"deview-2019-multi-tenancy-kubernetes"}},
-		{"가시성", []string{"deview-2019-pinpoint-observability"}},
-		{"옵저버빌리티", []string{"deview-2019-pinpoint-observability"}},
-		{"observability pinpoint", []string{"deview-2019-pinpoint-observability"}},
-		{"elasticsearch 샤딩", []string{"daangn-2024-search-sharding"}},
-		{"채팅", []string{"daangn-2024-chat-sharding"}},
-		{"몽고DB", []string{"deview-2019-mongodb-content-search"}},
+// TestSearchForgivesTyping drives the search answer with a misspelt word
+// and a question: both find the talks, not "Popular tags".
+func TestSearchForgivesTyping(t *testing.T) {
+	b := New(mustCorpus(t), Options{})
+	tests := []struct{ text, intro, title string }{
+		{"kafak", "Best of 2 talks", "Kafka"},
+		{"샤딩 어떻게 했어", "Best of 3 talks", "샤딩"},
+		{"how did they scale chat", "“how did they scale chat”", "채팅"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			got := ids(ix.Search(tt.query), len(tt.top))
-			for _, want := range tt.top {
-				found := false
-				for _, g := range got {
-					found = found || g == want
-				}
-				if !found {
-					t.Errorf("Search(%q) top %d = %v, want it to contain %s", tt.query, len(tt.top), got, want)
-				}
-			}
-		})
+		rep := handle(t, b, tt.text, 1)
+		if rep.Outcome != OutcomeOK || !strings.Contains(rep.Intro, tt.intro) || !strings.Contains(rep.Title, tt.title) {
+			t.Errorf("%q: outcome %s, title %q, intro %q; want ok, a title with %q, an intro with %q", tt.text, rep.Outcome, rep.Title, rep.Intro, tt.title, tt.intro)
+		}
 	}
 }
 
-func TestSearchNoHit(t *testing.T) {
-	c := mustCorpus(t)
-	ix := NewIndex(c.Talks, c.Conferences, c.Glossary)
-	for _, q := range []string{"", "   ", "zzqxv", "!!!", "블록체인양자"} {
-		if got := ix.Search(q); len(got) != 0 {
-			t.Errorf("Search(%q) = %v, want no hits", q, ids(got, 5))
-		}
+// TestSearchPagesCountEveryHit checks that an answer ranking only its own
+// pages still counts every hit.
+func TestSearchPagesCountEveryHit(t *testing.T) {
+	b := New(mustCorpus(t), Options{PageSize: 2})
+	total := len(b.Search("이벤트"))
+	if total <= 4 {
+		t.Fatalf("이벤트 finds %d talks; the test needs more than two pages", total)
+	}
+	rep := handle(t, b, "이벤트", 2)
+	if want := fmt.Sprintf("of %d.", total); !strings.Contains(rep.Footer, want) || len(rep.Items) != 2 {
+		t.Errorf("page 2: footer %q, %d items; want %q and 2 items", rep.Footer, len(rep.Items), want)
+	}
+	last := (total + 1) / 2
+	if rep := handle(t, b, "이벤트", last+1); rep.Outcome != OutcomeUsage {
+		t.Errorf("page %d of %d: outcome %s, want usage", last+1, last, rep.Outcome)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
 )
 
 // ErrNotFound is returned by a Store for a missing record.
@@ -90,7 +91,7 @@ type Store interface {
 func Scope(topics []string) string {
 	fs := make([]string, 0, len(topics))
 	for _, t := range topics {
-		if f := fold(t); f != "" {
+		if f := search.Fold(t); f != "" {
 			fs = append(fs, f)
 		}
 	}

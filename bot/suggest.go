@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
 )
 
 // suggestion is a word a user might have meant: a tag, a speaker's name or
@@ -29,7 +30,7 @@ func buildVocab(c *recaps.Corpus, tagCount map[string]int) []suggestion {
 	var v []suggestion
 	seen := map[string]bool{}
 	add := func(text string, kind, weight int) {
-		f := fold(text)
+		f := search.Fold(text)
 		if f == "" || seen[f] {
 			return
 		}
@@ -91,7 +92,7 @@ func (b *Bot) noResults(q, what string, kind int) Reply {
 // closest returns up to n tags and speakers (only those of kind, unless it
 // is -1) within a small edit distance of q, or containing it, nearest first.
 func (b *Bot) closest(q string, n, kind int) []suggestion {
-	f := fold(q)
+	f := search.Fold(q)
 	if f == "" {
 		return nil
 	}
@@ -105,7 +106,7 @@ func (b *Bot) closest(q string, n, kind int) []suggestion {
 		if s.kind == suggestTitle || kind >= 0 && s.kind != kind {
 			continue
 		}
-		d := editDistance(f, s.folded)
+		d := search.Distance(f, s.folded)
 		if strings.Contains(s.folded, f) || strings.Contains(f, s.folded) && utf8.RuneCountInString(s.folded) > 2 {
 			d = min(d, 1)
 		}
@@ -125,7 +126,7 @@ func (b *Bot) closest(q string, n, kind int) []suggestion {
 // speakers and titles that start with or contain it, then titles of the
 // talks a search for it finds. With an empty prefix it offers popular tags.
 func (b *Bot) Complete(prefix string, n int) []string {
-	f := fold(prefix)
+	f := search.Fold(prefix)
 	var out []string
 	seen := map[string]bool{}
 	add := func(s string) {
@@ -156,30 +157,9 @@ func (b *Bot) Complete(prefix string, n int) []string {
 	if len(out) >= n {
 		return out // full: no need to search (this runs on every keystroke)
 	}
-	for _, h := range b.index.Search(prefix) {
+	hits, _ := b.index.Search(prefix, n)
+	for _, h := range hits {
 		add(h.Talk.Title)
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -66,7 +66,8 @@ func (b *Bot) candidates(topics []string) []*recaps.Talk {
 	}
 	for _, topic := range topics {
 		match := map[string]bool{}
-		for _, h := range b.index.Search(topic) {
+		hits, _ := b.index.Search(topic, -1)
+		for _, h := range hits {
 			match[h.Talk.ID] = true
 		}
 		out = slices.DeleteFunc(out, func(t *recaps.Talk) bool { return !match[t.ID] })

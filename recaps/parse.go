@@ -8,9 +8,12 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -55,45 +58,32 @@ func load(sources []Source) (*Corpus, []Problem) {
 	confs := map[string]Conference{}
 	c := &Corpus{}
 	for _, src := range sources {
-		seen := map[string]string{} // id → file, within this source
-		err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || path.Ext(p) != ".md" || strings.EqualFold(path.Base(p), "README.md") || path.Base(p) == "FORMAT.md" {
-				return nil
-			}
-			data, err := fs.ReadFile(src.FS, p)
-			if err != nil {
-				return err
-			}
-			f := parseFile(path.Join(src.Name, p), data)
-			for i := range f.problems {
-				f.problems[i].Source = src.Name
-			}
+		paths, err := recapPaths(src.FS)
+		if err != nil {
+			problems = append(problems, Problem{src.Name, src.Name, 1, "read corpus: " + err.Error()})
+		}
+		seen := make(map[string]string, len(paths)) // id → file, within this source
+		for _, f := range parseAll(src, paths) {
 			problems = append(problems, f.problems...)
 			if f.id == "" {
-				return nil
+				continue
 			}
 			if prev, dup := seen[f.id]; dup {
-				problems = append(problems, Problem{src.Name, f.name, f.line("id"), fmt.Sprintf("duplicate id %q (also in %s)", f.id, prev)})
-				return nil
+				problems = append(problems, Problem{src.Name, f.name, f.idLine, fmt.Sprintf("duplicate id %q (also in %s)", f.id, prev)})
+				continue
 			}
 			seen[f.id] = f.name
 			if f.conf != nil {
 				confs[f.id] = *f.conf
 			} else if f.talk != nil {
-				talks[f.id] = talkAt{*f.talk, src.Name, f.line("conference")}
+				talks[f.id] = talkAt{*f.talk, src.Name, f.confLine}
 			}
-			return nil
-		})
-		if err != nil {
-			problems = append(problems, Problem{src.Name, src.Name, 1, "read corpus: " + err.Error()})
 		}
 		g, gp := readGlossary(src)
 		c.Glossary = append(c.Glossary, g...)
 		problems = append(problems, gp...)
 	}
+	c.Talks = make([]Talk, 0, len(talks))
 	for _, t := range talks {
 		if _, ok := confs[t.talk.Conference]; !ok && t.talk.Conference != "" {
 			problems = append(problems, Problem{t.src, t.talk.File, t.line, fmt.Sprintf("unknown conference %q", t.talk.Conference)})
@@ -101,6 +91,7 @@ func load(sources []Source) (*Corpus, []Problem) {
 		}
 		c.Talks = append(c.Talks, t.talk)
 	}
+	c.Conferences = make([]Conference, 0, len(confs))
 	for _, cf := range confs {
 		c.Conferences = append(c.Conferences, cf)
 	}
@@ -120,6 +111,57 @@ func load(sources []Source) (*Corpus, []Problem) {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Msg, b.Msg))
 	})
 	return c, problems
+}
+
+// recapPaths returns the recap files of fsys in lexical order: every .md
+// file but READMEs and FORMAT.md. On an error it returns the paths found
+// before it.
+func recapPaths(fsys fs.FS) ([]string, error) {
+	var paths []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || path.Ext(p) != ".md" || strings.EqualFold(path.Base(p), "README.md") || path.Base(p) == "FORMAT.md" {
+			return nil
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	return paths, err
+}
+
+// parseAll reads and parses the files at paths in src, in parallel on up to
+// GOMAXPROCS goroutines, and returns them in the order of paths. A file
+// that cannot be read comes back with the problem.
+func parseAll(src Source, paths []string) []*file {
+	files := make([]*file, len(paths))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
+				name := path.Join(src.Name, paths[i])
+				data, err := fs.ReadFile(src.FS, paths[i])
+				var f *file
+				if err != nil {
+					f = &file{name: name}
+					f.problem(1, "read corpus: %v", err)
+				} else {
+					f = parseFile(name, data)
+				}
+				for k := range f.problems {
+					f.problems[k].Source = src.Name
+				}
+				// Keep the lines load reports problems on, not the text.
+				f.idLine, f.confLine = f.line("id"), f.line("conference")
+				f.front = nil
+				files[i] = f
+			}
+		})
+	}
+	wg.Wait()
+	return files
 }
 
 func readGlossary(src Source) ([][]string, []Problem) {
@@ -159,6 +201,9 @@ type file struct {
 	talk     *Talk
 	conf     *Conference
 	problems []Problem
+	// idLine and confLine are the lines of the id and conference keys,
+	// kept when front is dropped.
+	idLine, confLine int
 }
 
 // line returns the file line on which front matter key is set, or 1.
@@ -193,11 +238,15 @@ func parseFile(name string, data []byte) *file {
 	body := lines[end+2:]
 	bodyLine := end + 3 // file line of body[0]
 
+	front := strings.Join(f.front, "\n")
+	// The kind is read from the lines when it is written plainly, so the
+	// front matter is decoded as TOML once, into the talk or conference.
 	var kind struct {
 		Kind string `toml:"kind"`
 	}
-	front := strings.Join(f.front, "\n")
-	if _, err := toml.Decode(front, &kind); err != nil {
+	if k, ok := plainKind(f.front); ok {
+		kind.Kind = k
+	} else if _, err := toml.Decode(front, &kind); err != nil {
 		f.problem(tomlLine(err)+1, "front matter: %s", tomlMessage(err))
 		return f
 	}
@@ -210,6 +259,43 @@ func parseFile(name string, data []byte) *file {
 		f.problem(f.line("kind"), "unknown kind %q (want \"talk\" or \"conference\")", kind.Kind)
 	}
 	return f
+}
+
+// plainKind returns the value of the top-level kind key when the front
+// matter states it plainly (kind = "talk", a basic or literal string with no
+// escapes, maybe a comment after it), or "" when no top-level line sets it.
+// It reports false when it cannot tell without a TOML parser: multi-line
+// strings, quoted keys, or an unusual kind line.
+func plainKind(front []string) (string, bool) {
+	for _, l := range front {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "" || l[0] == '#':
+			continue
+		case l[0] == '[':
+			return "", true // tables follow: no top-level kind
+		case l[0] == '"' || l[0] == '\'' || strings.Contains(l, `"""`) || strings.Contains(l, "'''"):
+			return "", false
+		}
+		key, val, ok := strings.Cut(l, "=")
+		if !ok || strings.TrimSpace(key) != "kind" {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		if len(val) < 2 || (val[0] != '"' && val[0] != '\'') {
+			return "", false
+		}
+		end := strings.IndexByte(val[1:], val[0])
+		if end < 0 {
+			return "", false
+		}
+		v, rest := val[1:1+end], strings.TrimSpace(val[2+end:])
+		if strings.ContainsAny(v, "\\\"'") || rest != "" && rest[0] != '#' {
+			return "", false
+		}
+		return v, true
+	}
+	return "", true
 }
 
 // decode decodes the front matter into v and reports keys v does not know.

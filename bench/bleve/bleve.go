@@ -1,15 +1,16 @@
 // Package bleve indexes talkbot's talks with bleve, so that bleve can be
-// measured against bot.Index (issue 3). It lives in its own module so that
+// measured against search.Index (issue 3). It lives in its own module so that
 // bleve never enters talkbot's.
 //
-// The index mirrors bot.Index where bleve allows: the same text goes into
-// five fields weighted as bot weights them (title 3, tags 3, speakers 2,
-// conference 1, body 1) at query time; the analyzer splits words as bot does
-// (runs of Hangul and runs of other letters and digits, lowercased), turns
-// Hangul into overlapping syllable bigrams and drops a plural "s"; queries go
-// through bot's query pipeline (Korean particle stripping, glossary
-// expansion) copied here, then every query word must match (AND), any
-// synonym will do (OR). Scoring is bleve's BM25.
+// The index mirrors search.Index where bleve allows: the same text goes into
+// five fields weighted as search weights them (title 3, tags 3, speakers 2,
+// conference 1, body 1) at query time; the analyzer is the search package's
+// tokenizer (runs of Hangul and runs of other letters and digits, lowercased,
+// Hangul as overlapping syllable bigrams, a plural "s" dropped); queries go
+// through the search package's query parser (search.Glossary.Parse: Korean
+// particle stripping, stop words, glossary expansion; no spelling
+// correction), then every query word must match (AND), any synonym will do
+// (OR). Scoring is bleve's BM25.
 package bleve
 
 import (
@@ -17,8 +18,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom" // AddCustomAnalyzer needs it
@@ -30,9 +29,10 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
 )
 
-// fields are the indexed fields and their query-time boosts, as in bot.
+// fields are the indexed fields and their query-time boosts, as in search.
 var fields = []struct {
 	name  string
 	boost float64
@@ -47,7 +47,7 @@ const BatchSize = 10_000
 type Index struct {
 	bi       bleve.Index
 	talks    map[string]*recaps.Talk
-	glossary map[string][]string
+	glossary *search.Glossary
 }
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
@@ -86,16 +86,7 @@ func New(talks []recaps.Talk, confs []recaps.Conference, glossary [][]string) (*
 	if err != nil {
 		return nil, fmt.Errorf("open bleve index: %w", err)
 	}
-	ix := &Index{bi: bi, talks: make(map[string]*recaps.Talk, len(talks)), glossary: map[string][]string{}}
-	for _, group := range glossary {
-		folded := make([]string, 0, len(group))
-		for _, w := range group {
-			folded = append(folded, fold(w))
-		}
-		for _, f := range folded {
-			ix.glossary[f] = append(ix.glossary[f], folded...)
-		}
-	}
+	ix := &Index{bi: bi, talks: make(map[string]*recaps.Talk, len(talks)), glossary: search.NewGlossary(glossary)}
 	confText := map[string]string{}
 	for _, c := range confs {
 		confText[c.ID] = strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
@@ -194,18 +185,9 @@ func (ix *Index) reader() (index.IndexReader, error) {
 	return r, nil
 }
 
-// analyze returns the index terms of text, as the "ko" analyzer makes them.
-func (ix *Index) analyze(text string) []string {
-	var out []string
-	for _, tok := range ix.bi.Mapping().AnalyzerNamed("ko").Analyze([]byte(text)) {
-		out = append(out, string(tok.Term))
-	}
-	return out
-}
-
 // indexed reports whether all of a word's terms occur in some field.
 func (ix *Index) indexed(r index.IndexReader, w string) bool {
-	ts := ix.analyze(w)
+	ts := search.TextTerms(w)
 	for _, t := range ts {
 		found := false
 		for _, f := range fields {
@@ -226,128 +208,7 @@ func (ix *Index) indexed(r index.IndexReader, w string) bool {
 	return len(ts) > 0
 }
 
-// concept is one query word with its alternatives, each a list of terms
-// that must all match.
-type concept [][]string
-
-// parse is bot's (*Index).parse over bleve's term dictionary.
-func (ix *Index) parse(q string, r index.IndexReader) []concept {
-	inGlossary := func(w string) bool { _, ok := ix.glossary[w]; return ok }
-	indexed := func(w string) bool { return ix.indexed(r, w) }
-	ws := words(q)
-	for i, w := range ws {
-		c, _ := utf8.DecodeRuneInString(w)
-		if isHangul(c) {
-			ws[i] = stripKorean(w, inGlossary, indexed)
-		}
-	}
-	var out []concept
-	for i := 0; i < len(ws); {
-		n, group := 1, []string(nil)
-		for k := min(3, len(ws)-i); k >= 1; k-- {
-			if g, ok := ix.glossary[strings.Join(ws[i:i+k], "")]; ok {
-				n, group = k, g
-				break
-			}
-		}
-		var c concept
-		if group == nil {
-			c = append(c, ix.analyze(ws[i]))
-		} else {
-			seen := map[string]bool{}
-			for _, g := range group {
-				if !seen[g] {
-					seen[g] = true
-					c = append(c, ix.analyze(g))
-				}
-			}
-		}
-		out = append(out, c)
-		i += n
-	}
-	return out
-}
-
-// The rest is copied from bot/text.go so that both engines see the same
-// query words.
-
-func isHangul(r rune) bool { return r >= 0xAC00 && r <= 0xD7A3 }
-
-func words(s string) []string {
-	var out []string
-	start, prevHangul := -1, false
-	for i, r := range s {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r)
-		h := isHangul(r)
-		if start >= 0 && (!word || h != prevHangul) {
-			out = append(out, strings.ToLower(s[start:i]))
-			start = -1
-		}
-		if word && start < 0 {
-			start = i
-		}
-		prevHangul = h
-	}
-	if start >= 0 {
-		out = append(out, strings.ToLower(s[start:]))
-	}
-	return out
-}
-
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-var koreanSuffixes = []string{
-	"으로부터", "에서부터", "에서의", "으로의", "이라는", "이라고", "에게서",
-	"했습니다", "합니다", "했어요", "하세요", "하라", "하기", "하는", "하고", "하면", "해서", "했던", "했다", "하다", "한다", "해요", "하여", "해",
-	"되는", "되다", "된", "되기", "적인", "적",
-	"에서", "에게", "으로", "부터", "까지", "처럼", "보다", "이랑", "이나", "이란", "이며", "이고", "라는", "들의", "들을", "들이", "들은",
-	"님이", "님의", "님을", "님은", "님",
-	"은", "는", "이", "가", "을", "를", "의", "에", "로", "와", "과", "도", "만", "랑", "나", "들", "란", "한", "할",
-}
-
-func stripKorean(w string, glossary, indexed func(string) bool) string {
-	if glossary(w) {
-		return w
-	}
-	if s, ok := strip(w, glossary); ok {
-		return s
-	}
-	if indexed(w) {
-		return w
-	}
-	if s, ok := strip(w, indexed); ok {
-		return s
-	}
-	return w
-}
-
-func strip(w string, known func(string) bool) (string, bool) {
-	cur := w
-	for range 3 {
-		next := ""
-		for _, suf := range koreanSuffixes {
-			rest, ok := strings.CutSuffix(cur, suf)
-			if ok && rest != "" {
-				if known(rest) {
-					return rest, true
-				}
-				if next == "" {
-					next = rest
-				}
-			}
-		}
-		if next == "" {
-			break
-		}
-		cur = next
-	}
-	return "", false
+// parse is search.Index's query parsing over bleve's term dictionary.
+func (ix *Index) parse(q string, r index.IndexReader) []search.Concept {
+	return ix.glossary.Parse(q, func(w string) bool { return ix.indexed(r, w) }, nil)
 }

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
 )
 
-// pageSize is how many hits a bleve search collects; bot.Index ranks all.
+// pageSize is how many hits a search collects, in both engines.
 const pageSize = 10
 
 func mustCorpus(tb testing.TB) *recaps.Corpus {
@@ -36,7 +36,7 @@ func mustIndex(tb testing.TB, talks []recaps.Talk, confs []recaps.Conference, gl
 	return ix
 }
 
-// relevanceCases is TestSearchRelevance's table from bot/search_test.go.
+// relevanceCases is TestSearchRelevance's table from search/search_test.go.
 func relevanceCases() []struct {
 	query string
 	top   []string
@@ -76,13 +76,13 @@ func containsAll(got, want []string) bool {
 	return true
 }
 
-// TestRelevance runs bot's relevance table against both engines and logs
+// TestRelevance runs the search package's relevance table against both engines and logs
 // which queries each one passes. It fails only if bleve errors; the pass
 // counts are the measurement (see ../RESULTS.md).
 func TestRelevance(t *testing.T) {
 	c := mustCorpus(t)
 	bl := mustIndex(t, c.Talks, c.Conferences, c.Glossary)
-	ours := bot.NewIndex(c.Talks, c.Conferences, c.Glossary)
+	ours := search.New(c.Talks, c.Conferences, c.Glossary)
 	var passBleve, passOurs int
 	var report strings.Builder
 	for _, tt := range relevanceCases() {
@@ -95,7 +95,8 @@ func TestRelevance(t *testing.T) {
 		for _, h := range hits {
 			gotBleve = append(gotBleve, h.Talk.ID)
 		}
-		for _, h := range ours.Search(tt.query)[:min(n, len(ours.Search(tt.query)))] {
+		oursHits, _ := ours.Search(tt.query, n)
+		for _, h := range oursHits {
 			gotOurs = append(gotOurs, h.Talk.ID)
 		}
 		okB, okO := containsAll(gotBleve, tt.top), containsAll(gotOurs, tt.top)
@@ -112,7 +113,8 @@ func TestRelevance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(&report, "no-hit %-19q bleve hits=%d bot hits=%d\n", q, len(hits), len(ours.Search(q)))
+		_, oursN := ours.Search(q, 0)
+		fmt.Fprintf(&report, "no-hit %-19q bleve hits=%d bot hits=%d\n", q, len(hits), oursN)
 	}
 	t.Logf("relevance on the real corpus: bleve %d/%d, bot %d/%d\n%s",
 		passBleve, len(relevanceCases()), passOurs, len(relevanceCases()), report.String())
@@ -129,7 +131,7 @@ func heapMB() float64 {
 	return float64(m.HeapAlloc) / (1 << 20)
 }
 
-// BenchmarkIndexBuild is bot's BenchmarkIndexBuild for bleve.
+// BenchmarkIndexBuild is search's BenchmarkIndexBuild for bleve.
 func BenchmarkIndexBuild(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
@@ -155,7 +157,7 @@ func BenchmarkIndexBuild(b *testing.B) {
 	}
 }
 
-// BenchmarkSearch is bot's BenchmarkSearch for bleve: one query per
+// BenchmarkSearch is search's BenchmarkSearch for bleve: one query per
 // operation from bottest.Queries, top 10 hits.
 func BenchmarkSearch(b *testing.B) {
 	for _, n := range benchSizes {

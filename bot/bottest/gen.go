@@ -3,8 +3,12 @@ package bottest
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/talkbot/talkbot/recaps"
 )
@@ -259,4 +263,57 @@ func Queries() []string {
 		"이벤트 기반 카프카", "elasticsearch 샤딩", "몽고DB",
 		"zzqxv", "블록체인양자",
 	}
+}
+
+// WriteRecaps writes the corpus Talks(n, seed) generates into dir as recap
+// files in the format of recaps/FORMAT.md (conferences/<id>.md and
+// talks/<conference>/<id>.md), one talk at a time, so that writing 100,000
+// recaps holds only one in memory. dir must exist. Loading dir with
+// recaps.Load gives the same talks as Talks(n, seed), File aside.
+func WriteRecaps(dir string, n int, seed uint64) error {
+	g := gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	confs := conferences()
+	for _, c := range confs {
+		front, err := toml.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("encode conference %s: %w", c.ID, err)
+		}
+		text := "+++\nkind = \"conference\"\n" + string(front) + "+++\n" + c.Name + ", generated for benchmarks.\n"
+		if err := writeFile(filepath.Join(dir, "conferences", c.ID+".md"), text); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	for i := range n {
+		t := g.talk(i, confs[i%len(confs)].ID)
+		front, err := toml.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("encode talk %s: %w", t.ID, err)
+		}
+		b.Reset()
+		b.WriteString("+++\n")
+		b.Write(front)
+		b.WriteString("+++\n\n## Summary\n")
+		for _, s := range t.Summary {
+			b.WriteString("- " + s + "\n")
+		}
+		b.WriteString("\n## Lessons\n")
+		for _, s := range t.Lessons {
+			b.WriteString("- " + s + "\n")
+		}
+		if err := writeFile(filepath.Join(dir, "talks", t.Conference, t.ID+".md"), b.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(name, text string) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return fmt.Errorf("write recaps: %w", err)
+	}
+	if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("write recaps: %w", err)
+	}
+	return nil
 }

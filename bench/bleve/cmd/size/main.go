@@ -1,6 +1,6 @@
 // Command size loads the embedded corpus into a bleve index and searches it
 // for its arguments. It exists to measure the binary size bleve adds; compare
-// it with cmd/sizebase, the same program over bot.Index.
+// it with cmd/sizebase, the same program over search.Index.
 package main
 
 import (

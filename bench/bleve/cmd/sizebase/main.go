@@ -1,4 +1,4 @@
-// Command sizebase loads the embedded corpus into a bot.Index and searches it
+// Command sizebase loads the embedded corpus into a search.Index and searches it
 // for its arguments: the baseline for cmd/size.
 package main
 
@@ -7,8 +7,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
 )
 
 func main() {
@@ -23,9 +23,9 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	ix := bot.NewIndex(c.Talks, c.Conferences, c.Glossary)
-	hits := ix.Search(strings.Join(args, " "))
-	for _, h := range hits[:min(5, len(hits))] {
+	ix := search.New(c.Talks, c.Conferences, c.Glossary)
+	hits, _ := ix.Search(strings.Join(args, " "), 5)
+	for _, h := range hits {
 		fmt.Printf("%.2f %s\n", h.Score, h.Talk.ID)
 	}
 	return nil
