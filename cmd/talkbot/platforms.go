@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/talkbot/talkbot/adapters/discord"
@@ -8,10 +9,19 @@ import (
 	"github.com/talkbot/talkbot/bot"
 )
 
-// platforms builds the adapters the configuration enables. A platform with
-// some keys set but a required one missing fails, naming the key.
-func platforms(cfg Config, b *bot.Bot) (map[string]platform, error) {
-	out := map[string]platform{}
+// platformConfigs holds the adapters' configurations that cfg enables; a
+// nil one is not configured.
+type platformConfigs struct {
+	slack   *slack.Config
+	discord *discord.Config
+}
+
+// checkPlatforms returns the configurations of the platforms cfg enables,
+// or an error naming every missing or bad key of them all. It does no I/O,
+// so serve can refuse a bad configuration before it touches any file.
+func checkPlatforms(cfg Config) (platformConfigs, error) {
+	var pc platformConfigs
+	var errs []error
 	if cfg.Slack.Enabled() {
 		sc := slack.Config{
 			BotToken:      cfg.Slack.BotToken,
@@ -21,13 +31,9 @@ func platforms(cfg Config, b *bot.Bot) (map[string]platform, error) {
 			Admins:        cfg.Slack.Admins,
 		}
 		if err := sc.Validate(); err != nil {
-			return nil, fmt.Errorf("config: %w", err)
+			errs = append(errs, err)
 		}
-		a, err := slack.New(sc, b)
-		if err != nil {
-			return nil, fmt.Errorf("slack: %w", err)
-		}
-		out["slack"] = a
+		pc.slack = &sc
 	}
 	if cfg.Discord.Enabled() {
 		dc := discord.Config{
@@ -39,9 +45,28 @@ func platforms(cfg Config, b *bot.Bot) (map[string]platform, error) {
 			APIURL:    cfg.Discord.APIURL,
 		}
 		if err := dc.Validate(); err != nil {
-			return nil, fmt.Errorf("config: %w", err)
+			errs = append(errs, err)
 		}
-		a, err := discord.New(dc, b)
+		pc.discord = &dc
+	}
+	if err := errors.Join(errs...); err != nil {
+		return pc, fmt.Errorf("config: %w", err)
+	}
+	return pc, nil
+}
+
+// build creates the configured adapters over b.
+func (pc platformConfigs) build(b *bot.Bot) (map[string]platform, error) {
+	out := map[string]platform{}
+	if pc.slack != nil {
+		a, err := slack.New(*pc.slack, b)
+		if err != nil {
+			return nil, fmt.Errorf("slack: %w", err)
+		}
+		out["slack"] = a
+	}
+	if pc.discord != nil {
+		a, err := discord.New(*pc.discord, b)
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
 		}
