@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/bot"
@@ -37,7 +38,7 @@ type jsonReply struct {
 	Items        []jsonItem    `json:"items,omitempty"`
 	Footer       string        `json:"footer,omitempty"`
 	Actions      []jsonAction  `json:"actions,omitempty"`
-	Text         string        `json:"text"` // the whole reply as plain text
+	Text         string        `json:"text"` // the whole reply as "talkbot ask" prints it
 }
 
 type jsonField struct {
@@ -101,8 +102,11 @@ func replyJSON(verb string, r bot.Reply) jsonReply {
 	}
 	out := jsonReply{
 		Command: verb, Outcome: r.Outcome, Title: r.Title, TitleURL: r.TitleURL, Intro: r.Intro,
-		ItemsHeading: r.ItemsHeading, Footer: r.Footer, Text: r.Text(),
+		ItemsHeading: r.ItemsHeading, Footer: r.Footer,
 	}
+	var text strings.Builder
+	console.Render(&text, r, console.CLIHint) // a Builder does not fail
+	out.Text = text.String()
 	for _, f := range r.Fields {
 		out.Fields = append(out.Fields, jsonField{f.Name, f.Value})
 	}
