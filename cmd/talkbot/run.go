@@ -29,14 +29,15 @@ const usageText = `talkbot shares conference talk recaps on Slack, Discord and t
 
 Usage:
   talkbot ask [--json] [--page N] QUERY…   answer one command and exit
-  talkbot console                          interactive prompt
+  talkbot console                          interactive prompt (line editing on a terminal; Ctrl-C leaves)
   talkbot serve                            run the bot (HTTP, Slack, Discord, digest)
-  talkbot digest [--dry-run | --now]       show or run this week's digest
+  talkbot digest [--dry-run | --now]       show (writing nothing) or run this week's digest
   talkbot lint [DIR]                       validate a recap corpus (default: recaps.dir, else the embedded one)
-  talkbot store check                      verify the store file and print counts
+  talkbot store check                      verify the store file and print counts (read-only)
   talkbot version                          print version information
 
 Every subcommand takes --config PATH (default: config.toml if present).
+Flags may follow the other arguments; after "--" everything is an argument.
 QUERY is what follows /talk in chat: a topic (sharding, 샤딩), "speaker NAME",
 "show ID", "random", "week", "conferences" or "help".
 `
