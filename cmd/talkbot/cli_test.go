@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,9 +88,18 @@ func TestServeChecksEveryKeyBeforeIO(t *testing.T) {
 		"TALKBOT_DISCORD_APP_ID":     "not-number", // and another
 		"TALKBOT_HTTP_ADDR":          "8080",       // and no port
 	}
-	_, _, err := runT(t, vars, "", "serve")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := envOf(vars, io.Discard)
+	e.listener = ln
+	err = e.run(context.Background(), []string{"serve"})
 	if err == nil {
 		t.Fatal("serve with bad keys: got nil error")
+	}
+	if _, aerr := ln.Accept(); !errors.Is(aerr, net.ErrClosed) {
+		t.Errorf("serve failed at start and left its listener open (Accept: %v)", aerr)
 	}
 	for _, key := range []string{"slack.signing_secret", "discord.public_key", "discord.app_id", "http.addr"} {
 		if !strings.Contains(err.Error(), key) {

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/talkbot/talkbot/adapters/discord"
 	"github.com/talkbot/talkbot/adapters/slack"
@@ -20,6 +20,12 @@ type platformConfigs struct {
 // or an error naming every missing or bad key of them all. It does no I/O,
 // so serve can refuse a bad configuration before it touches any file.
 func checkPlatforms(cfg Config) (platformConfigs, error) {
+	pc, errs := platformConfigsOf(cfg)
+	return pc, problems(errs)
+}
+
+// platformConfigsOf is checkPlatforms with the problems as a list.
+func platformConfigsOf(cfg Config) (platformConfigs, []error) {
 	var pc platformConfigs
 	var errs []error
 	if cfg.Slack.Enabled() {
@@ -30,9 +36,7 @@ func checkPlatforms(cfg Config) (platformConfigs, error) {
 			APIURL:        cfg.Slack.APIURL,
 			Admins:        cfg.Slack.Admins,
 		}
-		if err := sc.Validate(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, flatten(sc.Validate())...)
 		pc.slack = &sc
 	}
 	if cfg.Discord.Enabled() {
@@ -44,15 +48,42 @@ func checkPlatforms(cfg Config) (platformConfigs, error) {
 			GuildID:   cfg.Discord.GuildID,
 			APIURL:    cfg.Discord.APIURL,
 		}
-		if err := dc.Validate(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, flatten(dc.Validate())...)
 		pc.discord = &dc
 	}
-	if err := errors.Join(errs...); err != nil {
-		return pc, fmt.Errorf("config: %w", err)
+	return pc, errs
+}
+
+// flatten lists the errors that err joins (errors.Join), or err itself.
+func flatten(err error) []error {
+	many, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		if err == nil {
+			return nil
+		}
+		return []error{err}
 	}
-	return pc, nil
+	var out []error
+	for _, e := range many.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	return out
+}
+
+// problems returns nil, the one error, or an error listing all of errs,
+// one a line; errors.Is and errors.As see each of them.
+func problems(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	args := make([]any, len(errs))
+	for i, err := range errs {
+		args[i] = err
+	}
+	return fmt.Errorf("%d configuration problems:"+strings.Repeat("\n  %w", len(errs)), append([]any{len(errs)}, args...)...)
 }
 
 // build creates the configured adapters over b.

@@ -181,10 +181,7 @@ func (a *app) controlRoutes() http.Handler {
 // check leaves to serve: the platform keys, http.addr's form and where
 // the store and its control socket go. It returns every problem at once.
 func checkServe(cfg Config) error {
-	var errs []error
-	if _, err := checkPlatforms(cfg); err != nil {
-		errs = append(errs, err)
-	}
+	_, errs := platformConfigsOf(cfg)
 	if _, _, err := net.SplitHostPort(cfg.HTTP.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("http.addr %q must be host:port, like 127.0.0.1:8080 or :8080: %w", cfg.HTTP.Addr, err))
 	}
@@ -196,10 +193,18 @@ func checkServe(cfg Config) error {
 	if err := checkSocketPath(controlPath(cfg.Store.Path)); err != nil {
 		errs = append(errs, fmt.Errorf("store.path: %w", err))
 	}
-	return errors.Join(errs...)
+	return problems(errs)
 }
 
 func (e env) serve(ctx context.Context, args []string, gconf string) error {
+	// The listener is closed on every path: at shutdown by the HTTP
+	// server, on an early error here (a second Close does nothing).
+	ln := e.listener
+	defer func() {
+		if ln != nil {
+			ln.Close()
+		}
+	}()
 	fs, conf := e.flags("serve", gconf)
 	cfg, rest, err := e.setup(fs, conf, args)
 	if err != nil {
@@ -212,7 +217,6 @@ func (e env) serve(ctx context.Context, args []string, gconf string) error {
 		return err
 	}
 	log := e.logger(cfg)
-	ln := e.listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 			return fmt.Errorf("http.addr: %w", err)
@@ -220,13 +224,11 @@ func (e env) serve(ctx context.Context, args []string, gconf string) error {
 	}
 	a, err := e.open(cfg, log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	// The store's lock is held: a socket file left by a serve that died
 	// is stale.
 	if a.control, err = listenControl(controlPath(cfg.Store.Path)); err != nil {
-		ln.Close()
 		a.close()
 		return fmt.Errorf("digest control socket: %w", err)
 	}
