@@ -100,8 +100,19 @@ func Key(w Week, ch ChannelRef) string {
 	return fmt.Sprintf("tb%d-%012x", w, h.Sum64()&0xffffffffffff)
 }
 
-// Plan lists the active subscriptions with the talk each gets in week w.
+// Plan lists the active subscriptions with the talk each gets in week w,
+// recording the pick of each topic scope that has none yet (see WeekTalk).
 func (d *Digest) Plan(ctx context.Context, w Week) ([]Planned, error) {
+	return d.plan(ctx, w, true)
+}
+
+// Preview is Plan for a dry run: it writes nothing to the store, and shows
+// for a scope without a recorded pick the talk that Plan would record now.
+func (d *Digest) Preview(ctx context.Context, w Week) ([]Planned, error) {
+	return d.plan(ctx, w, false)
+}
+
+func (d *Digest) plan(ctx context.Context, w Week, record bool) ([]Planned, error) {
 	subs, err := d.b.store.Subscriptions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
@@ -115,7 +126,7 @@ func (d *Digest) Plan(ctx context.Context, w Week) ([]Planned, error) {
 		scope := Scope(s.Topics)
 		t, ok := picks[scope]
 		if !ok {
-			t, err = d.b.weekTalk(ctx, w, s.Topics)
+			t, err = d.b.weekPick(ctx, w, s.Topics, record)
 			if err != nil {
 				return nil, err
 			}

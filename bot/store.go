@@ -103,8 +103,9 @@ func Scope(topics []string) string {
 // there is one, otherwise one chosen by the rotation among the candidates
 // the current cycle has not featured yet, which it records. A cycle ends
 // when every candidate has been featured; the next one starts afresh, but
-// never with the talk that ended the last.
-func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cands []*recaps.Talk) (*recaps.Talk, error) {
+// never with the talk that ended the last. Without record, the pick is
+// returned and not recorded.
+func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cands []*recaps.Talk, record bool) (*recaps.Talk, error) {
 	scope := Scope(topics)
 	hist, err := b.store.Featured(ctx, scope)
 	if err != nil {
@@ -139,6 +140,9 @@ func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cand
 		return cycle[t.ID] || len(cycle) == 0 && len(cands) > 1 && t.ID == last
 	})
 	pick := rotation(w, avail)
+	if !record {
+		return pick, nil
+	}
 	id, err := b.store.Feature(ctx, scope, w, pick.ID)
 	if err != nil {
 		return nil, fmt.Errorf("record featured talk: %w", err)

@@ -89,6 +89,11 @@ func (b *Bot) WeekTalk(ctx context.Context, t time.Time, topics []string) (*reca
 // weekTalk returns the scope's talk for week w, or nil if no talk matches
 // the topics.
 func (b *Bot) weekTalk(ctx context.Context, w Week, topics []string) (*recaps.Talk, error) {
+	return b.weekPick(ctx, w, topics, true)
+}
+
+// weekPick is weekTalk that records a new pick only if record is set.
+func (b *Bot) weekPick(ctx context.Context, w Week, topics []string, record bool) (*recaps.Talk, error) {
 	cands := b.candidates(topics)
 	if len(cands) == 0 {
 		return nil, nil
@@ -96,7 +101,7 @@ func (b *Bot) weekTalk(ctx context.Context, w Week, topics []string) (*recaps.Ta
 	if b.store == nil {
 		return rotation(w, cands), nil
 	}
-	return b.pickWithHistory(ctx, w, topics, cands)
+	return b.pickWithHistory(ctx, w, topics, cands, record)
 }
 
 // weekIntro labels the talk of week w.

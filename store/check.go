@@ -20,9 +20,10 @@ import (
 //
 // Check runs in a writable transaction that it rolls back, because bbolt's
 // check is only safe beside other writers from a writable transaction; it
-// therefore blocks writers while it runs and writes nothing.
+// therefore blocks writers while it runs and writes nothing. On a DB opened
+// read-only no process can write, and Check runs in a read transaction.
 func (db *DB) Check(w io.Writer) error {
-	tx, err := db.bolt.Begin(true)
+	tx, err := db.bolt.Begin(!db.bolt.IsReadOnly())
 	if err != nil {
 		return fmt.Errorf("check store %s: %w", db.Path(), err)
 	}

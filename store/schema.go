@@ -75,3 +75,20 @@ func schemaVersion(tx *bbolt.Tx) (uint64, error) {
 	}
 	return binary.BigEndian.Uint64(b), nil
 }
+
+// current checks, for a file opened read-only, that it is at the schema
+// version of ms: an older one would need the migration that only a
+// writable Open runs.
+func current(tx *bbolt.Tx, ms []migration) error {
+	v, err := schemaVersion(tx)
+	if err != nil {
+		return err
+	}
+	switch want := uint64(len(ms)); {
+	case v > want:
+		return fmt.Errorf("file has schema version %d, this talkbot knows up to %d; run a newer talkbot: %w", v, want, ErrSchemaTooNew)
+	case v < want:
+		return fmt.Errorf("file has schema version %d and needs migrating to %d, which a read-only command does not do; run talkbot serve once", v, want)
+	}
+	return nil
+}

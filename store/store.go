@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -46,6 +47,11 @@ type Options struct {
 	// Timeout bounds the wait for the file lock. Zero or negative means one
 	// second.
 	Timeout time.Duration
+	// ReadOnly opens an existing file for reading only, beside other
+	// readers: it is neither created nor migrated, a missing file is an
+	// error that is fs.ErrNotExist, a file whose schema is not the current
+	// one is refused, and every write returns an error.
+	ReadOnly bool
 }
 
 // DB is a bot.Store over one bbolt file. It is safe for concurrent use;
@@ -73,23 +79,33 @@ func (e *lockedError) Unwrap() error        { return bbolt.ErrTimeout }
 
 // Open opens or creates the store file at path (created with mode 0600;
 // an existing file keeps its mode), creates the buckets and migrates the
-// schema to the current version in one transaction. If another process holds
-// the file it gives up after o.Timeout with an error that is ErrLocked; a
-// file from a newer schema is refused with an error that is ErrSchemaTooNew.
-// The caller must Close the DB.
+// schema to the current version in one transaction. With o.ReadOnly it
+// opens an existing file and writes nothing (see Options.ReadOnly). If
+// another process holds the file it gives up after o.Timeout with an error
+// that is ErrLocked; a file from a newer schema is refused with an error
+// that is ErrSchemaTooNew. The caller must Close the DB.
 func Open(path string, o Options) (*DB, error) {
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = time.Second
 	}
-	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, ReadOnly: o.ReadOnly})
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, &lockedError{path: path, timeout: timeout}
+	}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == path {
+		err = pe.Err // the path is said once, below
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := b.Update(func(tx *bbolt.Tx) error { return migrate(tx, migrations()) }); err != nil {
+	prepare := b.Update
+	check := func(tx *bbolt.Tx) error { return migrate(tx, migrations()) }
+	if o.ReadOnly {
+		prepare = b.View
+		check = func(tx *bbolt.Tx) error { return current(tx, migrations()) }
+	}
+	if err := prepare(check); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

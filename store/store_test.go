@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -758,5 +759,60 @@ func TestPutSubscriptions(t *testing.T) {
 	}
 	if _, err := db.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "C9"}); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("after a refused batch: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.db")
+	if _, err := Open(missing, Options{ReadOnly: true}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("read-only open of a missing file: got %v, want fs.ErrNotExist", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("read-only open created %s", missing)
+	}
+	path := filepath.Join(dir, "talkbot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ch := bot.ChannelRef{Platform: "slack", Channel: "C1"}
+	if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: ch}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before, _ := os.ReadFile(path)
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open: %v", err)
+	}
+	// Two readers at once.
+	ro2, err := Open(path, Options{ReadOnly: true, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("second read-only open: %v", err)
+	}
+	ro2.Close()
+	if subs, err := ro.Subscriptions(ctx); err != nil || len(subs) != 1 {
+		t.Errorf("read-only Subscriptions: got %v, %v", subs, err)
+	}
+	if _, err := ro.Feature(ctx, "", 100, "some-talk"); err == nil {
+		t.Error("read-only Feature: got nil error, want a refusal")
+	}
+	var out strings.Builder
+	if err := ro.Check(&out); err != nil || !strings.Contains(out.String(), "subscriptions: 1") {
+		t.Errorf("read-only Check: got %v\n%s", err, out.String())
+	}
+	ro.Close()
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("the read-only open changed the file")
+	}
+}
+
+func TestOpenErrorSaysThePathOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-dir", "talkbot.db")
+	_, err := Open(path, Options{})
+	if err == nil || strings.Count(err.Error(), path) != 1 || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("got %v, want one mention of %s and fs.ErrNotExist", err, path)
 	}
 }

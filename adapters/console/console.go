@@ -147,27 +147,78 @@ const Platform = "console"
 const Prompt = "talk> "
 
 // REPL reads commands from in, one per line, and writes the bot's answers
-// to out, until in ends or the user types "quit" or "exit". ctx is checked
-// between lines: a cancelled REPL returns once the pending read ends.
-// "next" (or "more") runs the last answer's "Next results" action.
+// to out, until in ends, the user types "quit" or "exit", or ctx ends: a
+// cancelled REPL (Ctrl-C from a terminal that is not a TTY, SIGTERM)
+// returns at once, even while it waits for a line; the read in progress
+// ends with the next line of in. "next" (or "more") runs the last
+// answer's "Next results" action.
 func REPL(ctx context.Context, b *bot.Bot, in io.Reader, out io.Writer) error {
-	fmt.Fprintln(out, `talkbot console: ask about conference talks ("help" lists commands, "quit" leaves).`)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	return repl(ctx, b, &scanLines{sc: sc, out: out}, out)
+}
+
+// lineReader reads one line of input after showing prompt. It returns
+// io.EOF when the input ends and errInterrupt when the user asks to leave
+// (Ctrl-C).
+type lineReader interface {
+	readLine(prompt string) (string, error)
+}
+
+// errInterrupt is returned by a lineReader for Ctrl-C.
+var errInterrupt = errors.New("interrupted")
+
+// scanLines reads lines from a plain stream, writing the prompt to out.
+type scanLines struct {
+	sc  *bufio.Scanner
+	out io.Writer
+}
+
+func (s *scanLines) readLine(prompt string) (string, error) {
+	fmt.Fprint(s.out, prompt)
+	if s.sc.Scan() {
+		return s.sc.Text(), nil
+	}
+	fmt.Fprintln(s.out)
+	if err := s.sc.Err(); err != nil {
+		return "", fmt.Errorf("read console input: %w", err)
+	}
+	return "", io.EOF
+}
+
+// readLine reads a line from lr, or returns ctx's error as soon as ctx
+// ends; the read then goes on in the background until lr returns.
+func readLine(ctx context.Context, lr lineReader, prompt string) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		line, err := lr.readLine(prompt)
+		got <- result{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case r := <-got:
+		return r.line, r.err
+	}
+}
+
+// repl is the loop of REPL and Terminal.
+func repl(ctx context.Context, b *bot.Bot, lr lineReader, out io.Writer) error {
+	fmt.Fprintln(out, `talkbot console: ask about conference talks ("help" lists commands, "quit" leaves).`)
 	var next *bot.ParsedAction
 	for {
-		fmt.Fprint(out, Prompt)
-		if !sc.Scan() {
-			fmt.Fprintln(out)
-			if err := sc.Err(); err != nil {
-				return fmt.Errorf("read console input: %w", err)
-			}
+		text, err := readLine(ctx, lr, Prompt)
+		switch {
+		case errors.Is(err, io.EOF), errors.Is(err, errInterrupt), ctx.Err() != nil:
 			return nil
+		case err != nil:
+			return err
 		}
-		if err := ctx.Err(); err != nil {
-			return nil
-		}
-		line := strings.TrimSpace(sc.Text())
+		line := strings.TrimSpace(text)
 		req := bot.Request{Platform: Platform, Channel: Platform, User: Platform, Command: bot.ParseCommand(line)}
 		switch strings.ToLower(line) {
 		case "":

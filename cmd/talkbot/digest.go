@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 
@@ -16,23 +14,26 @@ import (
 
 func (e env) digest(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("digest", gconf)
-	dry := fs.Bool("dry-run", false, "print which channel would get which talk, and post nothing")
+	dry := fs.Bool("dry-run", false, "print which channel would get which talk; post and record nothing")
 	now := fs.Bool("now", false, "run this week's delivery once and exit")
-	cfg, err := e.setup(fs, conf, args)
+	cfg, rest, err := e.setup(fs, conf, args)
 	if err != nil {
 		return err
 	}
-	if *dry == *now {
-		return fmt.Errorf("digest: give exactly one of --dry-run or --now")
+	if *dry == *now || len(rest) > 0 {
+		return fmt.Errorf("digest: give exactly one of --dry-run or --now, and nothing else")
 	}
 	var res digestResult
-	a, err := e.open(cfg, e.logger(cfg))
+	// A dry run only reads: it opens the store read-only, so it creates no
+	// file and writes nothing, not even the week's pick.
+	a, err := e.openApp(cfg, e.logger(cfg), *dry)
 	switch {
 	case errors.Is(err, store.ErrLocked):
-		// A running serve holds the store: ask it to do the work.
-		res, err = askServe(ctx, cfg.HTTP.Addr, *dry)
+		// A running serve holds the store: ask it over its control socket.
+		sock := controlPath(cfg.Store.Path)
+		res, err = askServe(ctx, sock, *dry)
 		if err != nil {
-			return fmt.Errorf("the store is held by a running talkbot, which did not answer on http.addr %s: %w", cfg.HTTP.Addr, err)
+			return fmt.Errorf("the store is held by another talkbot process, and no serve answered on its control socket %s: %w", sock, err)
 		}
 	case err != nil:
 		return err
@@ -41,7 +42,7 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 		w := bot.WeekOf(a.bot.Now(), a.bot.Location())
 		res.Week = w.String()
 		if *dry {
-			plan, err := a.digest.Plan(ctx, w)
+			plan, err := a.digest.Preview(ctx, w)
 			if err != nil {
 				return err
 			}
@@ -71,7 +72,7 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 }
 
 // digestResult is what "talkbot digest" prints, computed here or by a
-// running serve (GET /digest/plan, POST /digest/run).
+// running serve (GET /digest/plan, POST /digest/run on its control socket).
 type digestResult struct {
 	Week   string     `json:"week"`
 	Plan   []string   `json:"plan,omitempty"`
@@ -113,48 +114,21 @@ func (a *app) planLines(plan []bot.Planned) []string {
 	return out
 }
 
-// askServe asks the serve listening on addr for this week's plan or run.
-func askServe(ctx context.Context, addr string, dry bool) (digestResult, error) {
-	var res digestResult
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return res, err
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1" // serve listens on every interface, loopback included
-	}
-	method, path := http.MethodPost, "/digest/run"
-	if dry {
-		method, path = http.MethodGet, "/digest/plan"
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+net.JoinHostPort(host, port)+path, nil)
-	if err != nil {
-		return res, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return res, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return res, fmt.Errorf("%s %s: %s", method, path, strings.TrimSpace(string(b)))
-	}
-	return res, json.NewDecoder(resp.Body).Decode(&res)
-}
-
 func (e env) storeCmd(ctx context.Context, args []string, gconf string) error {
 	if len(args) == 0 || args[0] != "check" {
 		return fmt.Errorf("usage: talkbot store check [--config PATH]")
 	}
 	fs, conf := e.flags("store check", gconf)
-	cfg, err := e.setup(fs, conf, args[1:])
+	cfg, rest, err := e.setup(fs, conf, args[1:])
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: cfg.Store.LockTimeout.Duration})
+	if len(rest) > 0 {
+		return fmt.Errorf("store check takes no arguments, not %q", strings.Join(rest, " "))
+	}
+	db, err := openStore(cfg, true)
 	if err != nil {
-		return fmt.Errorf("open store (store.path): %w", err)
+		return err
 	}
 	defer db.Close()
 	fmt.Fprintf(e.stdout, "store: %s\n", db.Path())

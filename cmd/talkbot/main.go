@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,13 +12,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if code, ok := err.(exitCode); ok {
-			os.Exit(int(code))
-		}
-		fmt.Fprintln(os.Stderr, "talkbot:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitStatus(err, os.Stderr))
 }

@@ -1,18 +1,18 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/bot"
@@ -29,30 +29,56 @@ const usageText = `talkbot shares conference talk recaps on Slack, Discord and t
 
 Usage:
   talkbot ask [--json] [--page N] QUERY…   answer one command and exit
-  talkbot console                          interactive prompt
+  talkbot console                          interactive prompt (line editing on a terminal; Ctrl-C leaves)
   talkbot serve                            run the bot (HTTP, Slack, Discord, digest)
-  talkbot digest [--dry-run | --now]       show or run this week's digest
+  talkbot digest [--dry-run | --now]       show (writing nothing) or run this week's digest
   talkbot lint [DIR]                       validate a recap corpus (default: recaps.dir, else the embedded one)
-  talkbot store check                      verify the store file and print counts
+  talkbot store check                      verify the store file and print counts (read-only)
   talkbot version                          print version information
 
 Every subcommand takes --config PATH (default: config.toml if present).
+Flags may follow the other arguments; after "--" everything is an argument.
 QUERY is what follows /talk in chat: a topic (sharding, 샤딩), "speaker NAME",
 "show ID", "random", "week", "conferences" or "help".
 `
 
-// env bundles what a subcommand may touch of the outside world.
+// env is what talkbot touches of the outside world. Tests build their own
+// and call its run method.
 type env struct {
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// listener, when set, is serve's HTTP listener in place of one opened
+	// on http.addr; serve closes it.
+	listener net.Listener
+	// now is the clock of the core and the digest; nil means time.Now.
+	now func() time.Time
 }
 
-// run is talkbot's entry point, separate from main so that tests can drive
-// it with their own arguments, environment and output.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := env{getenv, stdin, stdout, stderr}
+// run is talkbot's entry point for main: the process's standard input,
+// listener and clock.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return env{getenv: getenv, stdin: os.Stdin, stdout: stdout, stderr: stderr}.run(ctx, args)
+}
+
+// exitStatus returns the process's exit status for run's error, writing the
+// error to stderr unless the subcommand has already said what went wrong.
+func exitStatus(err error, stderr io.Writer) int {
+	var code exitCode
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &code):
+		return int(code)
+	}
+	fmt.Fprintln(stderr, "talkbot:", err)
+	return 1
+}
+
+// run parses the global flags and runs the subcommand.
+func (e env) run(ctx context.Context, args []string) error {
+	stdout, stderr := e.stdout, e.stderr
 	// Global flags may come before the subcommand too.
 	global := flag.NewFlagSet("talkbot", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
@@ -106,24 +132,40 @@ func (e env) flags(name, gconf string) (*flag.FlagSet, *string) {
 	return fs, conf
 }
 
-// parse parses a subcommand's flags, turning -h into a clean exit.
-func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitCode(0)
+// parse parses a subcommand's flags wherever they stand among its
+// arguments ("ask sharding --page 2" as "ask --page 2 sharding") and
+// returns the other arguments in order; everything after "--" is an
+// argument. -h becomes a clean exit.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, exitCode(0)
+		}
+		if err != nil {
+			return nil, exitCode(2)
+		}
+		left := fs.Args()
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+			return append(rest, left...), nil
+		}
+		if len(left) == 0 {
+			return rest, nil
+		}
+		rest, args = append(rest, left[0]), left[1:]
 	}
-	if err != nil {
-		return exitCode(2)
-	}
-	return nil
 }
 
-// setup parses a subcommand's flags and loads the configuration.
-func (e env) setup(fs *flag.FlagSet, conf *string, args []string) (Config, error) {
-	if err := parse(fs, args); err != nil {
-		return Config{}, err
+// setup parses a subcommand's flags and loads the configuration; it returns
+// the arguments that are not flags.
+func (e env) setup(fs *flag.FlagSet, conf *string, args []string) (Config, []string, error) {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return Config{}, nil, err
 	}
-	return e.config(*conf)
+	cfg, err := e.config(*conf)
+	return cfg, rest, err
 }
 
 // config loads the configuration named by --config, or config.toml if
@@ -161,65 +203,46 @@ func corpus(cfg Config) (*recaps.Corpus, error) {
 	return c, nil
 }
 
-// newBot builds the core for the one-shot subcommands.
-func newBot(cfg Config, log *slog.Logger, opts bot.Options) (*bot.Bot, error) {
-	c, err := corpus(cfg)
-	if err != nil {
-		return nil, err
-	}
+// newBot builds the core over corpus c with e's clock.
+func (e env) newBot(cfg Config, c *recaps.Corpus, log *slog.Logger, opts bot.Options) (*bot.Bot, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return nil, err
 	}
 	opts.Location = loc
 	opts.Logger = log
+	opts.Now = e.now
 	return bot.New(c, opts), nil
 }
 
-// jsonHit is one element of "ask --json".
-type jsonHit struct {
-	ID         string   `json:"id"`
-	Title      string   `json:"title"`
-	TitleEN    string   `json:"title_en,omitempty"`
-	Conference string   `json:"conference"`
-	Speakers   []string `json:"speakers"`
-	Tags       []string `json:"tags"`
-	Score      float64  `json:"score"`
+// oneShotBot builds the core for ask and console: no store, no logs (the
+// answer is the output).
+func (e env) oneShotBot(cfg Config) (*bot.Bot, error) {
+	c, err := corpus(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return e.newBot(cfg, c, slog.New(slog.DiscardHandler), bot.Options{})
 }
 
 func (e env) ask(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("ask", gconf)
-	asJSON := fs.Bool("json", false, "print the ranked hits as JSON")
+	asJSON := fs.Bool("json", false, "print the answer as JSON: the ranked hits of a search, the reply of other commands")
 	page := fs.Int("page", 1, "page of results")
-	cfg, err := e.setup(fs, conf, args)
+	cfg, words, err := e.setup(fs, conf, args)
 	if err != nil {
 		return err
 	}
 	if *page < 1 {
 		return fmt.Errorf("--page must be 1 or more, not %d", *page)
 	}
-	// Logs are for servers; the answer is the output here.
-	b, err := newBot(cfg, slog.New(slog.DiscardHandler), bot.Options{})
+	b, err := e.oneShotBot(cfg)
 	if err != nil {
 		return err
 	}
-	q := strings.Join(fs.Args(), " ")
+	q := strings.Join(words, " ")
 	if *asJSON {
-		hits := []jsonHit{}
-		for _, h := range b.Search(q) {
-			speakers := []string{}
-			for _, s := range h.Talk.Speakers {
-				speakers = append(speakers, s.Name)
-			}
-			hits = append(hits, jsonHit{
-				ID: h.Talk.ID, Title: h.Talk.Title, TitleEN: h.Talk.TitleEN, Conference: h.Talk.Conference,
-				Speakers: speakers, Tags: h.Talk.Tags, Score: h.Score,
-			})
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(hits)
+		return writeJSON(e.stdout, askJSON(ctx, b, q, *page))
 	}
 	rep := b.Handle(ctx, bot.Request{Platform: console.Platform, Command: bot.ParseCommand(q), Page: *page})
 	return console.Render(e.stdout, rep, console.CLIHint(b))
@@ -227,29 +250,38 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 
 func (e env) console(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("console", gconf)
-	cfg, err := e.setup(fs, conf, args)
+	cfg, rest, err := e.setup(fs, conf, args)
 	if err != nil {
 		return err
 	}
-	b, err := newBot(cfg, slog.New(slog.DiscardHandler), bot.Options{})
+	if len(rest) > 0 {
+		return fmt.Errorf("console takes no arguments, not %q", strings.Join(rest, " "))
+	}
+	b, err := e.oneShotBot(cfg)
 	if err != nil {
 		return err
+	}
+	if e.stdin == os.Stdin && console.IsTerminal(os.Stdin) {
+		return console.Terminal(ctx, b, e.stdout)
 	}
 	return console.REPL(ctx, b, e.stdin, e.stdout)
 }
 
 func (e env) lint(args []string, gconf string) error {
 	fs, conf := e.flags("lint", gconf)
-	cfg, err := e.setup(fs, conf, args)
+	cfg, dirs, err := e.setup(fs, conf, args)
 	if err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
+	if len(dirs) > 1 {
 		return fmt.Errorf("lint takes at most one directory")
 	}
 	// Without DIR: the configured recaps.dir if there is one, else the
 	// embedded corpus.
-	dir := cmp.Or(fs.Arg(0), cfg.Recaps.Dir)
+	dir := cfg.Recaps.Dir
+	if len(dirs) == 1 {
+		dir = dirs[0]
+	}
 	var problems []recaps.Problem
 	name := "embedded corpus"
 	if dir == "" {
@@ -277,7 +309,7 @@ func (e env) lint(args []string, gconf string) error {
 
 func (e env) version(args []string, gconf string) error {
 	fs, _ := e.flags("version", gconf)
-	if err := parse(fs, args); err != nil {
+	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	v := "(devel)"

@@ -13,11 +13,12 @@ import (
 
 // runT runs talkbot with args and an environment, from a fresh directory
 // so no config.toml is picked up by accident.
-func runT(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
+func runT(t *testing.T, vars map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	getenv := func(k string) string { return env[k] }
-	err = run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
+	getenv := func(k string) string { return vars[k] }
+	e := env{getenv: getenv, stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut}
+	err = e.run(context.Background(), args)
 	return out.String(), errOut.String(), err
 }
 

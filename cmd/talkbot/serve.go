@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -39,20 +42,37 @@ type app struct {
 	platforms map[string]platform
 	metrics   *metrics
 	digestMu  sync.Mutex // held by the digest run in progress
+	// control, when set, is the Unix socket on which serve answers
+	// "talkbot digest"; serve closes it.
+	control net.Listener
 	// life ends when serve begins to shut down; nil outside serve.
 	life context.Context
 }
 
 // open builds the app from cfg: corpus, store, core, adapters. The caller
 // must call close.
-func (e env) open(cfg Config, log *slog.Logger) (_ *app, err error) {
+func (e env) open(cfg Config, log *slog.Logger) (*app, error) {
+	return e.openApp(cfg, log, false)
+}
+
+// openApp is open with the store opened read-only if readOnly is set; the
+// configuration is checked before the store is touched.
+func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err error) {
 	sched, err := cfg.Schedule()
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: cfg.Store.LockTimeout.Duration})
+	pc, err := checkPlatforms(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open store (store.path): %w", err)
+		return nil, err
+	}
+	c, err := corpus(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openStore(cfg, readOnly)
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -60,7 +80,7 @@ func (e env) open(cfg Config, log *slog.Logger) (_ *app, err error) {
 		}
 	}()
 	a := &app{cfg: cfg, log: log, db: db, schedule: sched, metrics: newMetrics()}
-	a.bot, err = newBot(cfg, log, bot.Options{
+	a.bot, err = e.newBot(cfg, c, log, bot.Options{
 		Store:      countingStore{db, a.metrics},
 		NextDigest: sched.Next,
 		Observer:   a.metrics,
@@ -68,7 +88,7 @@ func (e env) open(cfg Config, log *slog.Logger) (_ *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.platforms, err = platforms(cfg, a.bot); err != nil {
+	if a.platforms, err = pc.build(a.bot); err != nil {
 		return nil, err
 	}
 	senders := map[string]bot.Sender{}
@@ -90,6 +110,26 @@ func (e env) open(cfg Config, log *slog.Logger) (_ *app, err error) {
 	return a, nil
 }
 
+// errNoStore is returned, wrapped, by openStore for a read-only command
+// when there is no store file.
+var errNoStore = errors.New("no store file")
+
+// openStore opens the store at store.path. Read-only, it neither creates
+// nor migrates the file, and says so when there is none.
+func openStore(cfg Config, readOnly bool) (*store.DB, error) {
+	path := cfg.Store.Path
+	if readOnly {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w at %s (store.path): talkbot serve creates it; run this command where serve runs, or set store.path (env TALKBOT_STORE_PATH)", errNoStore, path)
+		}
+	}
+	db, err := store.Open(path, store.Options{Timeout: cfg.Store.LockTimeout.Duration, ReadOnly: readOnly})
+	if err != nil {
+		return nil, fmt.Errorf("store.path: %w", err)
+	}
+	return db, nil
+}
+
 func (a *app) close() error { return a.db.Close() }
 
 // ready reports whether the store answers and every adapter is connected.
@@ -106,7 +146,8 @@ func (a *app) ready() error {
 }
 
 // routes returns the HTTP handler of serve: health, metrics and the
-// adapters' endpoints.
+// adapters' endpoints. The digest is not triggered here: see
+// controlRoutes.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -120,29 +161,76 @@ func (a *app) routes() http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", a.metrics.handler())
-	mux.HandleFunc("POST /digest/run", loopbackOnly(a.serveDigestRun))
-	mux.HandleFunc("GET /digest/plan", loopbackOnly(a.serveDigestPlan))
 	for name, p := range a.platforms {
 		mux.Handle("/"+name+"/", p.Handler())
 	}
 	return mux
 }
 
+// controlRoutes returns the handler of the control socket, where
+// "talkbot digest" reaches a running serve: only the operator, who owns
+// the socket file, can connect.
+func (a *app) controlRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /digest/run", a.serveDigestRun)
+	mux.HandleFunc("GET /digest/plan", a.serveDigestPlan)
+	return mux
+}
+
+// checkServe checks, before serve does any I/O, what the configuration
+// check leaves to serve: the platform keys, http.addr's form and where
+// the store and its control socket go. It returns every problem at once.
+func checkServe(cfg Config) error {
+	_, errs := platformConfigsOf(cfg)
+	if _, _, err := net.SplitHostPort(cfg.HTTP.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("http.addr %q must be host:port, like 127.0.0.1:8080 or :8080: %w", cfg.HTTP.Addr, err))
+	}
+	if dir := filepath.Dir(cfg.Store.Path); dir != "." {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("store.path %s: directory %s does not exist", cfg.Store.Path, dir))
+		}
+	}
+	if err := checkSocketPath(controlPath(cfg.Store.Path)); err != nil {
+		errs = append(errs, fmt.Errorf("store.path: %w", err))
+	}
+	return problems(errs)
+}
+
 func (e env) serve(ctx context.Context, args []string, gconf string) error {
+	// The listener is closed on every path: at shutdown by the HTTP
+	// server, on an early error here (a second Close does nothing).
+	ln := e.listener
+	defer func() {
+		if ln != nil {
+			ln.Close()
+		}
+	}()
 	fs, conf := e.flags("serve", gconf)
-	cfg, err := e.setup(fs, conf, args)
+	cfg, rest, err := e.setup(fs, conf, args)
 	if err != nil {
 		return err
 	}
+	if len(rest) > 0 {
+		return fmt.Errorf("serve takes no arguments, not %q", strings.Join(rest, " "))
+	}
+	if err := checkServe(cfg); err != nil {
+		return err
+	}
 	log := e.logger(cfg)
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+			return fmt.Errorf("http.addr: %w", err)
+		}
+	}
 	a, err := e.open(cfg, log)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
+	// The store's lock is held: a socket file left by a serve that died
+	// is stale.
+	if a.control, err = listenControl(controlPath(cfg.Store.Path)); err != nil {
 		a.close()
-		return fmt.Errorf("listen on http.addr %s: %w", cfg.HTTP.Addr, err)
+		return fmt.Errorf("digest control socket: %w", err)
 	}
 	err = a.serve(ctx, ln, a.routes())
 	if cerr := a.close(); cerr != nil && err == nil {
@@ -192,6 +280,29 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler) error 
 		}
 		return nil
 	})
+	if a.control != nil {
+		ctl := &http.Server{
+			Handler:           a.controlRoutes(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          srv.ErrorLog,
+		}
+		g.Go(func() error {
+			a.log.Info("digest control socket open", "path", a.control.Addr().String())
+			if err := ctl.Serve(a.control); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("digest control socket: %w", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), a.cfg.HTTP.ShutdownTimeout.Duration)
+			defer cancel()
+			if err := ctl.Shutdown(sctx); err != nil {
+				return fmt.Errorf("digest control socket shutdown: %w", err)
+			}
+			return nil
+		})
+	}
 	for name, p := range a.platforms {
 		g.Go(func() error {
 			a.log.Info("adapter started", "platform", name)
@@ -250,21 +361,6 @@ func (a *app) runDigest(ctx context.Context, w bot.Week, why string) (bot.Report
 	return a.digest.Run(ctx, w)
 }
 
-// loopbackOnly refuses requests that do not come from this machine: the
-// digest endpoints are for "talkbot digest" next to a running serve, not
-// for the public URL that Slack and Discord reach.
-func loopbackOnly(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		proxied := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-IP") != ""
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() || proxied {
-			http.Error(w, "forbidden: the digest endpoints answer loopback clients only", http.StatusForbidden)
-			return
-		}
-		h(w, r)
-	}
-}
-
 // serveDigestRun runs this week's digest now and answers with the report.
 func (a *app) serveDigestRun(w http.ResponseWriter, r *http.Request) {
 	// A run to many channels outlasts the server's write timeout; its
@@ -288,10 +384,10 @@ func (a *app) serveDigestRun(w http.ResponseWriter, r *http.Request) {
 	writeReport(w, digestResult{Week: week.String(), Report: rep, Err: errString(err)})
 }
 
-// serveDigestPlan answers with this week's plan.
+// serveDigestPlan answers with this week's plan, recording nothing.
 func (a *app) serveDigestPlan(w http.ResponseWriter, r *http.Request) {
 	week := bot.WeekOf(a.bot.Now(), a.bot.Location())
-	plan, err := a.digest.Plan(r.Context(), week)
+	plan, err := a.digest.Preview(r.Context(), week)
 	if err != nil {
 		http.Error(w, "plan digest: "+err.Error(), http.StatusInternalServerError)
 		return

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,9 +148,15 @@ func TestSecondProcessFailsFast(t *testing.T) {
 func TestStoreCheckAndDigestCommands(t *testing.T) {
 	cfg := testConfig(t)
 	env := map[string]string{"TALKBOT_STORE_PATH": cfg.Store.Path}
-	out, _, err := runT(t, env, "", "store", "check")
-	if err != nil || !strings.Contains(out, "subscriptions: 0") {
-		t.Errorf("store check: got %v\n%s", err, out)
+	// Without a store file, the read-only commands say so and create none.
+	for _, args := range [][]string{{"store", "check"}, {"digest", "--dry-run"}} {
+		out, _, err := runT(t, env, "", args...)
+		if err == nil || !strings.Contains(err.Error(), "no store file at "+cfg.Store.Path) {
+			t.Errorf("%v without a store: got %v\n%s; want an error saying there is no store file", args, err, out)
+		}
+		if _, err := os.Stat(cfg.Store.Path); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%v created the store file", args)
+		}
 	}
 	a, err := (envT{}).open(cfg)
 	if err != nil {
@@ -160,7 +170,11 @@ func TestStoreCheckAndDigestCommands(t *testing.T) {
 		}
 	}
 	a.close()
-	out, _, err = runT(t, env, "", "digest", "--dry-run")
+	before, err := os.ReadFile(cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runT(t, env, "", "digest", "--dry-run")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +182,11 @@ func TestStoreCheckAndDigestCommands(t *testing.T) {
 		t.Errorf("digest --dry-run:\n%s", out)
 	}
 	out, _, err = runT(t, env, "", "store", "check")
-	if err != nil || !strings.Contains(out, "subscriptions: 2") {
-		t.Errorf("store check after subscribing: got %v\n%s", err, out)
+	if err != nil || !strings.Contains(out, "subscriptions: 2") || !strings.Contains(out, "featured weeks: 0") {
+		t.Errorf("store check after subscribing and a dry run: got %v\n%s; want 2 subscriptions and no pick recorded", err, out)
+	}
+	if after, _ := os.ReadFile(cfg.Store.Path); !bytes.Equal(before, after) {
+		t.Error("digest --dry-run and store check changed the store file")
 	}
 	if _, _, err := runT(t, env, "", "digest"); err == nil {
 		t.Error("digest without --dry-run or --now: got nil error, want a usage error")

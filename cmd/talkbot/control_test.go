@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/store"
+)
+
+// TestDigestTriggerIsOnTheControlSocketOnly: the TCP listener, which a
+// same-host proxy, a port forward or a browser page can reach, does not
+// run or list the digest; the control socket beside the store, of mode
+// 0600, does.
+func TestDigestTriggerIsOnTheControlSocketOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := bot.ChannelRef{Platform: "slack", Channel: "C1"}
+	if err := db.PutSubscription(context.Background(), bot.Subscription{ChannelRef: ch}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	vars := map[string]string{
+		"TALKBOT_STORE_PATH":         path,
+		"TALKBOT_STORE_LOCK_TIMEOUT": "100ms",
+		// Not due yet on the clock's Wednesday: no catch-up run to wait for.
+		"TALKBOT_DIGEST_SCHEDULE": "0 9 * * FRI",
+		"TALKBOT_DIGEST_TIMEZONE": "UTC",
+	}
+	addr, logs, stop := startServe(t, vars, wednesday)
+	defer stop()
+
+	// The TCP listener: loopback, no proxy header, as the old check let in.
+	for _, tt := range []struct{ method, path string }{
+		{http.MethodPost, "/digest/run"},
+		{http.MethodGet, "/digest/plan"},
+	} {
+		req, _ := http.NewRequest(tt.method, "http://"+addr+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", tt.method, tt.path, err, logs)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("TCP %s %s: got %d %q, want 404 or 405", tt.method, tt.path, resp.StatusCode, body)
+		}
+	}
+
+	sock := path + ".sock"
+	fi, err := os.Lstat(sock)
+	if err != nil {
+		t.Fatalf("control socket: %v\n%s", err, logs)
+	}
+	if fi.Mode().Type() != fs.ModeSocket || fi.Mode().Perm() != 0o600 {
+		t.Errorf("control socket %s: mode %v, want a socket of mode 0600", sock, fi.Mode())
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".talkbot-*")); len(leftovers) > 0 {
+		t.Errorf("private socket directory left behind: %v", leftovers)
+	}
+	res, err := askServe(context.Background(), sock, true)
+	if err != nil || res.Week != "2026-11-23" || len(res.Plan) != 1 || !strings.HasPrefix(res.Plan[0], "slack:C1\t") {
+		t.Errorf("plan over the socket: got %+v, %v", res, err)
+	}
+	res, err = askServe(context.Background(), sock, false)
+	// Slack is not configured here: the run reaches the channel and fails it.
+	if err != nil || res.Week != "2026-11-23" || res.Report.Failed != 1 {
+		t.Errorf("run over the socket: got %+v, %v; want the week's run, its one channel failed", res, err)
+	}
+	// The commands find it through the store path.
+	out, _, err := runT(t, vars, "", "digest", "--dry-run")
+	if err != nil || !strings.Contains(out, "digest for the week of 2026-11-23 (1 channels)") {
+		t.Errorf("digest --dry-run beside serve: got %v\n%s", err, out)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("control socket still there after shutdown: %v", err)
+	}
+}
+
+func TestListenControl(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "talkbot.db.sock")
+	// A socket left by a serve that died is replaced.
+	stale, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.(*net.UnixListener).SetUnlinkOnClose(false)
+	stale.Close()
+	ln, err := listenControl(sock)
+	if err != nil {
+		t.Fatalf("over a stale socket: %v", err)
+	}
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi") }))
+	c, err := net.DialTimeout("unix", sock, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial the new socket: %v", err)
+	}
+	c.Close()
+	ln.Close()
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("socket file left after Close: %v", err)
+	}
+	// Any other file is the operator's: refused, and kept.
+	os.WriteFile(sock, []byte("mine"), 0o600)
+	if _, err := listenControl(sock); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Errorf("over a regular file: got %v, want a refusal", err)
+	}
+	if b, _ := os.ReadFile(sock); string(b) != "mine" {
+		t.Error("listenControl replaced a regular file")
+	}
+}
+
+func TestSocketPathTooLong(t *testing.T) {
+	long := "/" + strings.Repeat("d", 120) + "/talkbot.db"
+	cfg := defaultConfig()
+	cfg.Store.Path = long
+	err := checkServe(cfg)
+	if err == nil || !strings.Contains(err.Error(), "too long for a Unix socket") {
+		t.Errorf("got %v, want a too-long socket path error", err)
+	}
+}
+
+// askServe to a socket nobody listens on fails with the socket's name.
+func TestDigestWithoutServe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	holder, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	vars := map[string]string{"TALKBOT_STORE_PATH": path, "TALKBOT_STORE_LOCK_TIMEOUT": "50ms"}
+	_, _, err = runT(t, vars, "", "digest", "--now")
+	if err == nil || !strings.Contains(err.Error(), path+".sock") {
+		t.Errorf("digest --now beside a holder that is not serve: got %v, want an error naming the socket", err)
+	}
+}
