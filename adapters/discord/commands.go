@@ -77,8 +77,8 @@ func Commands() []*discordgo.ApplicationCommand {
 // returns false for commands the adapter does not know.
 func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
 	str := func(name string) string {
-		if o := d.GetOption(name); o != nil && o.Type == discordgo.ApplicationCommandOptionString {
-			return o.StringValue()
+		if o := d.GetOption(name); o != nil {
+			return stringValue(o)
 		}
 		return ""
 	}
@@ -91,6 +91,17 @@ func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
 		return "unsubscribe", true
 	}
 	return "", false
+}
+
+// stringValue returns a string option's value, and "" for an option of
+// another type or one that came without a value (discordgo's StringValue
+// panics on those).
+func stringValue(o *discordgo.ApplicationCommandInteractionDataOption) string {
+	if o.Type != discordgo.ApplicationCommandOptionString {
+		return ""
+	}
+	s, _ := o.Value.(string)
+	return s
 }
 
 // register bulk-overwrites the application's commands, in the guild when

@@ -329,8 +329,8 @@ func (a *Adapter) request(it *discordgo.Interaction, text string, page int) bot.
 func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) response {
 	partial := ""
 	for _, o := range d.Options {
-		if o.Focused && o.Type == discordgo.ApplicationCommandOptionString {
-			partial = o.StringValue()
+		if o.Focused {
+			partial = stringValue(o)
 		}
 	}
 	out := choices{Choices: []*discordgo.ApplicationCommandOptionChoice{}}

@@ -651,3 +651,36 @@ func waitClosed(t *testing.T, a *Adapter) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestOptionWithoutValue: an option that arrives without "value" (a
+// hand-made or malformed interaction) is an empty query, in commands,
+// subscription commands and autocomplete alike; discordgo's StringValue
+// would panic on it.
+func TestOptionWithoutValue(t *testing.T) {
+	e := newEnv(t, testBot(t, bot.Options{}), Config{})
+	opt := func(name string, focused bool) []any {
+		return []any{map[string]any{"name": name, "type": 3, "focused": focused}}
+	}
+	tests := []struct {
+		name    string
+		typ     int
+		command string
+		opts    []any
+		want    int // response type
+	}{
+		{"talk", 2, "talk", opt("query", false), 4},
+		{"subscribe", 2, "talk-subscribe", opt("topics", false), 4},
+		{"autocomplete", 4, "talk", opt("query", true), 8},
+		{"null value", 2, "talk", []any{map[string]any{"name": "query", "type": 3, "value": nil}}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base(tt.typ, member{"u1", 0})
+			p["data"] = map[string]any{"id": "900", "name": tt.command, "type": 1, "options": tt.opts}
+			code, resp, body := e.do(t, mustJSON(p))
+			if code != http.StatusOK || resp.Type != tt.want {
+				t.Fatalf("got %d type %d (%s), want 200 and type %d", code, resp.Type, body, tt.want)
+			}
+		})
+	}
+}
