@@ -69,7 +69,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		refuse(http.StatusMethodNotAllowed, "method "+r.Method)
+		refuse(http.StatusMethodNotAllowed, "method not allowed")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -117,7 +117,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 			resp, done = restarting(&it), func() {}
 		}
 	default:
-		refuse(http.StatusBadRequest, "unsupported interaction type "+strconv.Itoa(int(it.Type)))
+		refuse(http.StatusBadRequest, "unsupported interaction type")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

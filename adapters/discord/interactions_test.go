@@ -74,11 +74,11 @@ func TestRefused(t *testing.T) {
 		}, http.StatusUnauthorized, "bad signature"},
 		{"stale timestamp", func(e *env) *http.Request { return signedRequest(e.priv, time.Now().Add(-10*time.Minute), ping) }, http.StatusUnauthorized, "stale timestamp"},
 		{"malformed json", func(e *env) *http.Request { return signedRequest(e.priv, time.Now(), []byte(`{"type":`)) }, http.StatusBadRequest, "malformed json"},
-		{"unknown type", func(e *env) *http.Request { return signedRequest(e.priv, time.Now(), []byte(`{"type":42}`)) }, http.StatusBadRequest, "unsupported interaction type 42"},
+		{"unknown type", func(e *env) *http.Request { return signedRequest(e.priv, time.Now(), []byte(`{"type":42}`)) }, http.StatusBadRequest, "unsupported interaction type"},
 		{"too large", func(e *env) *http.Request {
 			return signedRequest(e.priv, time.Now(), bytes.Repeat([]byte(" "), maxBody+1))
 		}, http.StatusRequestEntityTooLarge, "body too large"},
-		{"GET", func(e *env) *http.Request { return httptest.NewRequest(http.MethodGet, "/discord/interactions", nil) }, http.StatusMethodNotAllowed, "method GET"},
+		{"GET", func(e *env) *http.Request { return httptest.NewRequest(http.MethodGet, "/discord/interactions", nil) }, http.StatusMethodNotAllowed, "method not allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -682,5 +682,28 @@ func TestOptionWithoutValue(t *testing.T) {
 				t.Fatalf("got %d type %d (%s), want 200 and type %d", code, resp.Type, body, tt.want)
 			}
 		})
+	}
+}
+
+// TestOddMethodsAddNoSeries: refusal reasons are metric labels, so they
+// come from a fixed set: 1,000 requests with made-up methods (and
+// made-up interaction types) are counted under one reason each, not one
+// per method.
+func TestOddMethodsAddNoSeries(t *testing.T) {
+	obs := &bottest.Observer{}
+	e := newEnv(t, testBot(t, bot.Options{Observer: obs}), Config{})
+	for i := range 1000 {
+		r := httptest.NewRequest("ZZZ"+strconv.Itoa(i), "/discord/interactions", nil)
+		e.a.Handler().ServeHTTP(httptest.NewRecorder(), r)
+		body := []byte(`{"type":` + strconv.Itoa(6+i%250) + `}`) // a uint8 on the wire
+		e.a.Handler().ServeHTTP(httptest.NewRecorder(), signedRequest(e.priv, time.Now(), body))
+	}
+	got := map[string]int{}
+	for _, r := range obs.Rejections() {
+		got[r]++
+	}
+	want := map[string]int{"discord: method not allowed": 1000, "discord: unsupported interaction type": 1000}
+	if len(got) != len(want) || got["discord: method not allowed"] != 1000 || got["discord: unsupported interaction type"] != 1000 {
+		t.Errorf("got %d reasons (%.300v…), want %v", len(got), got, want)
 	}
 }
