@@ -99,7 +99,7 @@ func (a *Adapter) ack(ctx context.Context, req socketmode.Request, m *message, r
 	}
 	if m != nil {
 		if err := a.respond(ctx, responseURL, *m); err != nil {
-			a.log.ErrorContext(ctx, "answer slash command through response_url", "err", err)
+			a.log.ErrorContext(ctx, "answer slash command through response_url", "err", redact(err))
 		}
 	}
 }
