@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/talkbot/talkbot/adapters/webapi"
 )
 
 // Command names. /talk takes what Slack's /talk takes; the subscription
@@ -116,7 +118,7 @@ func (a *Adapter) register(ctx context.Context) error {
 	}
 	body, err := a.s.RequestWithBucketID("PUT", endpoint, Commands(), endpoint, callOpts(ctx)...)
 	if err != nil {
-		return fmt.Errorf("register discord commands %s: %w", where, redact(err))
+		return fmt.Errorf("register discord commands %s: %w", where, webapi.Redact(err))
 	}
 	var got []*discordgo.ApplicationCommand
 	if err := json.Unmarshal(body, &got); err != nil {

@@ -201,7 +201,7 @@ func TestSubscriptionPermissions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, testBot(t, bot.Options{Store: newGatedStore(true)}), Config{})
+			e := newEnv(t, testBot(t, bot.Options{Store: bottest.NewGatedStore(true)}), Config{})
 			_, resp, body := e.do(t, tt.body)
 			if resp.Type != 4 || resp.Data.Flags != 64 {
 				t.Errorf("got type %d flags %d, want 4 and 64", resp.Type, resp.Data.Flags)
@@ -324,14 +324,14 @@ func TestButtons(t *testing.T) {
 // TestDeferral answers a command whose store is slow: the endpoint defers
 // (type 5, ephemeral) and the answer arrives by editing @original.
 func TestDeferral(t *testing.T) {
-	store := newGatedStore(false)
+	store := bottest.NewGatedStore(false)
 	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
 	e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
 	_, resp, body := e.do(t, talkJSON("subscriptions"))
 	if resp.Type != 5 || resp.Data.Flags != 64 {
 		t.Errorf("got %s, want type 5 with flags 64", body)
 	}
-	close(store.gate)
+	close(store.Gate)
 	c := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
 	var m wireMessage
 	if err := json.Unmarshal(c.Body, &m); err != nil {
@@ -357,15 +357,15 @@ func TestDeferredShare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := newGatedStore(false)
-			store.err = tt.storeErr
+			store := bottest.NewGatedStore(false)
+			store.Err = tt.storeErr
 			e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
 			e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
 			_, resp, body := e.do(t, componentJSON("x1:subscriptions", true))
 			if resp.Type != 5 || resp.Data.Flags != 64 {
 				t.Errorf("got %s, want type 5 with flags 64 (ephemeral)", body)
 			}
-			close(store.gate)
+			close(store.Gate)
 			edit := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
 			var m wireMessage
 			if err := json.Unmarshal(edit.Body, &m); err != nil {
@@ -375,7 +375,7 @@ func TestDeferredShare(t *testing.T) {
 				t.Errorf("got edit %s, want it to contain %q and not name the sharer", edit.Body, tt.wantEdit)
 			}
 			if !tt.wantPublic {
-				e.a.drain() // the deferred work is done once drain returns
+				e.a.work.Wait() // the deferred work is done
 				if n := e.api.count(http.MethodPost, "/api/v10/webhooks/"); n != 0 {
 					t.Errorf("got %d follow-ups, want none: a failed share is not posted", n)
 				}
@@ -533,72 +533,21 @@ func TestCommandSet(t *testing.T) {
 	}
 }
 
-// TestShutdown ends Run while a deferred answer is in flight: new
-// interactions are told that talkbot is restarting, and the answer in
-// flight still arrives within the grace period instead of being cancelled.
+// TestShutdown: once Run has returned, a command or a button is told that
+// talkbot is restarting. (How work in flight is waited for and then
+// cancelled is package inflight's, and tested there.)
 func TestShutdown(t *testing.T) {
-	store := newGatedStore(false)
-	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
-	e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
-	e.a.grace = time.Minute           // longer than the test: drain must wait, not cancel
-	_, resp, body := e.do(t, talkJSON("subscriptions"))
-	if resp.Type != 5 {
-		t.Fatalf("got %s, want a deferral (type 5)", body)
-	}
+	e := newEnv(t, testBot(t, bot.Options{}), Config{})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.a.Run(ctx) }()
 	cancel()
-	waitClosed(t, e.a)
-
-	t.Run("command", func(t *testing.T) {
-		_, resp, body := e.do(t, talkJSON("sharding"))
+	if err := e.a.Run(ctx); err != nil {
+		t.Fatalf("got %v from Run, want nil", err)
+	}
+	for _, body := range [][]byte{talkJSON("sharding"), componentJSON("n2:db", true)} {
+		_, resp, got := e.do(t, body)
 		if resp.Type != 4 || resp.Data.Flags != 64 || !strings.Contains(resp.Data.Content, "restarting") {
-			t.Errorf("got %s, want an ephemeral restarting notice", body)
+			t.Errorf("got %s, want an ephemeral restarting notice", got)
 		}
-	})
-	t.Run("autocomplete", func(t *testing.T) {
-		_, resp, body := e.do(t, autocompleteJSON("shar"))
-		if resp.Type != 8 || len(resp.Data.Choices) != 0 {
-			t.Errorf("got %s, want type 8 without choices", body)
-		}
-	})
-	select {
-	case err := <-done:
-		t.Fatalf("got Run returned (%v) with an answer in flight, want it waiting", err)
-	default:
-	}
-	close(store.gate)
-	c := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
-	if !strings.Contains(string(c.Body), "no digest subscription") {
-		t.Errorf("got %s, want the answer in flight delivered, not cancelled", c.Body)
-	}
-	if err := <-done; err != nil {
-		t.Errorf("got %v from Run, want nil", err)
-	}
-}
-
-// TestShutdownCancelsAfterGrace: an answer still running when the grace
-// period ends is cancelled, and Run returns.
-func TestShutdownCancelsAfterGrace(t *testing.T) {
-	store := newGatedStore(false) // never opened
-	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
-	e.a.deferAfter = time.Millisecond
-	e.a.grace = time.Millisecond
-	if _, resp, body := e.do(t, talkJSON("subscriptions")); resp.Type != 5 {
-		t.Fatalf("got %s, want a deferral (type 5)", body)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.a.Run(ctx) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("got %v from Run, want nil", err)
-		}
-	case <-time.After(10 * time.Second): // a safety net; without the cancel Run waits a minute
-		t.Fatal("Run did not return: the work in flight was not cancelled after the grace period")
 	}
 }
 
@@ -619,7 +568,7 @@ func TestGatewayAfterShutdown(t *testing.T) {
 	if err := json.Unmarshal(talkJSON("sharding"), &it); err != nil {
 		t.Fatal(err)
 	}
-	a.onInteraction(nil, &discordgo.InteractionCreate{Interaction: &it})
+	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &it})
 	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
 	var r wireResponse
 	if err := json.Unmarshal(c.Body, &r); err != nil {
@@ -628,27 +577,9 @@ func TestGatewayAfterShutdown(t *testing.T) {
 	if r.Type != 4 || r.Data.Flags != 64 || !strings.Contains(r.Data.Content, "restarting") {
 		t.Errorf("got %s, want an ephemeral restarting notice", c.Body)
 	}
-	a.onMessage(nil, &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "talk sharding"}})
+	a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "talk sharding"}})
 	if n := api.count(http.MethodPost, "/api/v10/channels/"); n != 0 {
 		t.Errorf("got %d channel messages after shutdown, want none", n)
-	}
-}
-
-// waitClosed waits until drain has begun refusing work.
-func waitClosed(t *testing.T, a *Adapter) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second) // a safety net, not a timing assumption
-	for {
-		a.mu.Lock()
-		closed := a.closed
-		a.mu.Unlock()
-		if closed {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("drain did not begin")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -98,6 +98,16 @@ func (g *Group) done(id uint64) {
 	g.jobs.Done()
 }
 
+// Recover runs f in the caller's goroutine with Go's panic handling: a
+// panic is recovered and reported, then failed (when not nil) runs. It is
+// for request work that answers synchronously (a platform's own handler
+// goroutine); it runs after Close too, and Close does not wait for it.
+func (g *Group) Recover(ctx context.Context, f, failed func(context.Context)) {
+	if !g.run(ctx, f) && failed != nil {
+		g.run(ctx, failed)
+	}
+}
+
 // run calls f, and reports false if it panicked.
 func (g *Group) run(ctx context.Context, f func(context.Context)) (ok bool) {
 	defer func() {

@@ -130,6 +130,17 @@ func TestPanicRecovered(t *testing.T) {
 	g.Close(time.Minute)
 }
 
+func TestRecover(t *testing.T) {
+	var n atomic.Int32
+	g := New(Options{Recovered: func(context.Context, any, []byte) { n.Add(1) }})
+	g.Close(time.Minute)
+	told := false
+	g.Recover(context.Background(), func(context.Context) { panic("boom") }, func(context.Context) { told = true })
+	if !told || n.Load() != 1 {
+		t.Errorf("got told %v and %d panics, want the failure told and one panic", told, n.Load())
+	}
+}
+
 func TestAnswerInTime(t *testing.T) {
 	g := New(Options{})
 	defer g.Close(time.Minute)
