@@ -20,6 +20,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 )
@@ -636,5 +637,47 @@ func TestOddMethodsAddNoSeries(t *testing.T) {
 	want := map[string]int{"discord: method not allowed": 1000, "discord: unsupported interaction type": 1000}
 	if len(got) != len(want) || got["discord: method not allowed"] != 1000 || got["discord: unsupported interaction type"] != 1000 {
 		t.Errorf("got %d reasons (%.300v…), want %v", len(got), got, want)
+	}
+}
+
+// TestPanicAnswered: a panic while answering an HTTP interaction, a
+// gateway interaction or a DM is recovered, counted, and answered
+// "something went wrong"; the adapter goes on.
+func TestPanicAnswered(t *testing.T) {
+	store := bottest.NewGatedStore(true)
+	store.Panic = "boom"
+	obs := &bottest.Observer{}
+	b := testBot(t, bot.Options{Store: store, Observer: obs})
+	e := newEnv(t, b, Config{})
+	_, resp, body := e.do(t, talkJSON("subscriptions"))
+	if resp.Type != 4 || resp.Data.Flags != 64 || resp.Data.Content != inflight.Failed {
+		t.Errorf("HTTP: got %s, want an ephemeral %q", body, inflight.Failed)
+	}
+
+	api := newFakeAPI(t)
+	a, _ := gatewayAdapter(t, api, b, Config{})
+	var it discordgo.Interaction
+	if err := json.Unmarshal(talkJSON("subscriptions"), &it); err != nil {
+		t.Fatal(err)
+	}
+	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &it})
+	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
+	var r wireResponse
+	if err := json.Unmarshal(c.Body, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Data.Content != inflight.Failed {
+		t.Errorf("gateway: got %s, want %q", c.Body, inflight.Failed)
+	}
+	a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "subscriptions"}})
+	c = api.wait(t, http.MethodPost, "/api/v10/channels/dm1/messages")
+	if !strings.Contains(string(c.Body), inflight.Failed) {
+		t.Errorf("DM: got %s, want %q", c.Body, inflight.Failed)
+	}
+	if got, want := obs.Panics(), []string{"discord", "discord", "discord"}; !slices.Equal(got, want) {
+		t.Errorf("panics: got %v, want %v", got, want)
+	}
+	if _, resp, body := e.do(t, talkJSON("sharding")); resp.Type != 4 || !strings.Contains(resp.Data.text(), "sharding") {
+		t.Errorf("after the panics: got %s, want the answer", body)
 	}
 }

@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 )
@@ -675,5 +678,59 @@ func TestSeenSet(t *testing.T) {
 		if got := s.add(st.id, t0.Add(st.at)); got != st.want {
 			t.Errorf("step %d add(%q): got %v, want %v", i, st.id, got, st.want)
 		}
+	}
+}
+
+// TestPanicAnswered: a panic while answering a slash command, a button or
+// a DM is recovered, counted, and answered "something went wrong"; the
+// adapter goes on.
+func TestPanicAnswered(t *testing.T) {
+	store := bottest.NewGatedStore(true)
+	store.Panic = "boom"
+	e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store = store })
+	_, body := e.command(t, "U1", "C1", "subscriptions")
+	if got := decodeMessage(t, body)["text"]; got != inflight.Failed {
+		t.Errorf("slash command: got %q, want %q", got, inflight.Failed)
+	}
+	e.press(t, "U1", "C1", "x1:subscriptions", true)
+	if hooks := e.slack.called("response_url"); len(hooks) != 1 || hooks[0].JSON["text"] != inflight.Failed {
+		t.Errorf("button: got %v, want one %q", hooks, inflight.Failed)
+	}
+	e.post(t, "/slack/events", eventBody("Ev1", map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "subscriptions", "ts": "1.1"}))
+	if posts := e.slack.called("chat.postMessage"); len(posts) != 1 || posts[0].Form.Get("text") != inflight.Failed {
+		t.Errorf("DM: got %v, want one %q", posts, inflight.Failed)
+	}
+	if got, want := e.obs.Panics(), []string{"slack", "slack", "slack"}; !slices.Equal(got, want) {
+		t.Errorf("panics: got %v, want %v", got, want)
+	}
+	if status, body := e.command(t, "U1", "C1", "sharding"); status != http.StatusOK || !strings.Contains(body, shardingTitle) {
+		t.Errorf("after the panics: got %v %q, want the answer", status, body)
+	}
+}
+
+// TestDMsBounded: DMs and mentions are answered by a bounded pool: with
+// every worker busy and the queue full, the next DM is told that talkbot
+// is busy rather than started.
+func TestDMsBounded(t *testing.T) {
+	store := bottest.NewGatedStore(false)
+	e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store = store })
+	admitted := runtime.GOMAXPROCS(0) + queuedChats
+	for i := range admitted + 1 {
+		body := eventBody("Ev"+strconv.Itoa(i), map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "subscriptions", "ts": "1.1"})
+		if status, _ := e.send(t, http.MethodPost, "/slack/events", body, sign(testSecret, time.Now(), body)); status != http.StatusOK {
+			t.Fatalf("event %d: got status %d, want 200", i, status)
+		}
+	}
+	close(store.Gate)
+	e.a.work.Wait()
+	busy := 0
+	posts := e.slack.called("chat.postMessage")
+	for _, p := range posts {
+		if p.Form.Get("text") == inflight.Busy {
+			busy++
+		}
+	}
+	if len(posts) != admitted+1 || busy != 1 {
+		t.Errorf("got %d posts, %d of them busy, want %d and 1", len(posts), busy, admitted+1)
 	}
 }

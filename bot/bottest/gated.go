@@ -7,12 +7,14 @@ import (
 )
 
 // GatedStore is a Store whose Subscription waits until Gate is closed (or
-// its context ends), then fails with Err if set: it holds an answer past
-// an adapter's deadline for as long as a test needs, without timing.
+// its context ends), then panics with Panic or fails with Err if set: it
+// holds an answer past an adapter's deadline for as long as a test needs,
+// without timing, and stands for a bug in the core.
 type GatedStore struct {
 	*Store
-	Gate chan struct{}
-	Err  error
+	Gate  chan struct{}
+	Err   error
+	Panic any
 }
 
 // NewGatedStore returns a GatedStore over an empty Store, its gate open
@@ -31,6 +33,9 @@ func (s *GatedStore) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.S
 	case <-s.Gate:
 	case <-ctx.Done():
 		return bot.Subscription{}, ctx.Err()
+	}
+	if s.Panic != nil {
+		panic(s.Panic)
 	}
 	if s.Err != nil {
 		return bot.Subscription{}, s.Err
