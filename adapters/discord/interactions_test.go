@@ -565,18 +565,8 @@ func TestGatewayAfterShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("got %v from Run, want nil", err)
 	}
-	var it discordgo.Interaction
-	if err := json.Unmarshal(talkJSON("sharding"), &it); err != nil {
-		t.Fatal(err)
-	}
-	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &it})
-	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
-	var r wireResponse
-	if err := json.Unmarshal(c.Body, &r); err != nil {
-		t.Fatal(err)
-	}
-	if r.Type != 4 || r.Data.Flags != 64 || !strings.Contains(r.Data.Content, "restarting") {
-		t.Errorf("got %s, want an ephemeral restarting notice", c.Body)
+	if r, body := gatewayTalk(t, a, api, "sharding"); r.Type != 4 || r.Data.Flags != 64 || !strings.Contains(r.Data.Content, "restarting") {
+		t.Errorf("got %s, want an ephemeral restarting notice", body)
 	}
 	a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "talk sharding"}})
 	if n := api.count(http.MethodPost, "/api/v10/channels/"); n != 0 {
@@ -656,21 +646,11 @@ func TestPanicAnswered(t *testing.T) {
 
 	api := newFakeAPI(t)
 	a, _ := gatewayAdapter(t, api, b, Config{})
-	var it discordgo.Interaction
-	if err := json.Unmarshal(talkJSON("subscriptions"), &it); err != nil {
-		t.Fatal(err)
-	}
-	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &it})
-	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
-	var r wireResponse
-	if err := json.Unmarshal(c.Body, &r); err != nil {
-		t.Fatal(err)
-	}
-	if r.Data.Content != inflight.Failed {
-		t.Errorf("gateway: got %s, want %q", c.Body, inflight.Failed)
+	if r, body := gatewayTalk(t, a, api, "subscriptions"); r.Data.Content != inflight.Failed {
+		t.Errorf("gateway: got %s, want %q", body, inflight.Failed)
 	}
 	a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "subscriptions"}})
-	c = api.wait(t, http.MethodPost, "/api/v10/channels/dm1/messages")
+	c := api.wait(t, http.MethodPost, "/api/v10/channels/dm1/messages")
 	if !strings.Contains(string(c.Body), inflight.Failed) {
 		t.Errorf("DM: got %s, want %q", c.Body, inflight.Failed)
 	}
@@ -680,4 +660,21 @@ func TestPanicAnswered(t *testing.T) {
 	if _, resp, body := e.do(t, talkJSON("sharding")); resp.Type != 4 || !strings.Contains(resp.Data.text(), "sharding") {
 		t.Errorf("after the panics: got %s, want the answer", body)
 	}
+}
+
+// gatewayTalk delivers /talk query as a gateway interaction and returns
+// the interaction response the adapter sent back.
+func gatewayTalk(t *testing.T, a *Adapter, api *fakeAPI, query string) (wireResponse, []byte) {
+	t.Helper()
+	var it discordgo.Interaction
+	if err := json.Unmarshal(talkJSON(query), &it); err != nil {
+		t.Fatal(err)
+	}
+	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &it})
+	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
+	var r wireResponse
+	if err := json.Unmarshal(c.Body, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r, c.Body
 }
