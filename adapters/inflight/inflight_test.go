@@ -252,3 +252,20 @@ func TestPool(t *testing.T) {
 		t.Errorf("after Close: got %v, want %v", err, ErrClosed)
 	}
 }
+
+// BenchmarkAnswer measures what Answer adds to a request whose answer is
+// ready at once: a goroutine, a timer and the bookkeeping of the group.
+func BenchmarkAnswer(b *testing.B) {
+	g := New(Options{})
+	defer g.Close(time.Minute)
+	ctx := context.Background()
+	work := func(context.Context) int { return 1 }
+	failed := func() int { return 0 }
+	deliver := func(context.Context, int) {}
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, _, _ := Answer(ctx, g, time.Minute, work, failed, deliver); v != 1 {
+			b.Fatal("late")
+		}
+	}
+}
