@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/talkbot/talkbot/adapters/webapi"
 )
 
 // Command names. /talk takes what Slack's /talk takes; the subscription
@@ -77,8 +79,8 @@ func Commands() []*discordgo.ApplicationCommand {
 // returns false for commands the adapter does not know.
 func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
 	str := func(name string) string {
-		if o := d.GetOption(name); o != nil && o.Type == discordgo.ApplicationCommandOptionString {
-			return o.StringValue()
+		if o := d.GetOption(name); o != nil {
+			return stringValue(o)
 		}
 		return ""
 	}
@@ -93,6 +95,17 @@ func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
 	return "", false
 }
 
+// stringValue returns a string option's value, and "" for an option of
+// another type or one that came without a value (discordgo's StringValue
+// panics on those).
+func stringValue(o *discordgo.ApplicationCommandInteractionDataOption) string {
+	if o.Type != discordgo.ApplicationCommandOptionString {
+		return ""
+	}
+	s, _ := o.Value.(string)
+	return s
+}
+
 // register bulk-overwrites the application's commands, in the guild when
 // Config.GuildID is set, else globally. Overwriting is idempotent: the same
 // set registered twice is one set.
@@ -105,7 +118,7 @@ func (a *Adapter) register(ctx context.Context) error {
 	}
 	body, err := a.s.RequestWithBucketID("PUT", endpoint, Commands(), endpoint, callOpts(ctx)...)
 	if err != nil {
-		return fmt.Errorf("register discord commands %s: %w", where, redact(err))
+		return fmt.Errorf("register discord commands %s: %w", where, webapi.Redact(err))
 	}
 	var got []*discordgo.ApplicationCommand
 	if err := json.Unmarshal(body, &got); err != nil {

@@ -14,13 +14,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
+	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -76,10 +78,8 @@ func (c Config) Validate() error {
 			bad("discord.guild_id must be a numeric server id")
 		}
 	}
-	if c.APIURL != "" {
-		if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("discord.api_url must be an absolute http(s) URL")
-		}
+	if c.APIURL != "" && !webapi.HTTPURL(c.APIURL) {
+		bad("discord.api_url must be an absolute http(s) URL")
 	}
 	return errors.Join(errs...)
 }
@@ -131,7 +131,7 @@ type Adapter struct {
 	token string            // Authorization header value; never logged
 	pub   ed25519.PublicKey // nil without a public key
 	now   func() time.Time
-	self  atomic.Pointer[string] // the bot's user id, once known
+	self  webapi.Identity // the bot's user id
 
 	// deferAfter is how long an answer may take before the interaction is
 	// deferred (type 5 or 6) and the reply sent by editing @original.
@@ -142,15 +142,11 @@ type Adapter struct {
 
 	ready atomic.Bool
 
-	// Interaction work (see begin), which may outlive an HTTP request or
-	// a gateway event; Run's drain ends it.
-	mu      sync.Mutex
-	closed  bool // set by drain: begin refuses new work
-	work    sync.WaitGroup
-	workCtx context.Context // parent of every work context
-	stop    context.CancelFunc
-	// grace is how long drain lets work in flight finish before
-	// cancelling it: drainGrace, shorter in tests.
+	// work is the work that may outlive an HTTP request or a gateway
+	// event (deferred answers, DMs); Run closes it, giving it grace
+	// (drainGrace) to finish. chats bounds the DMs within it.
+	work  *inflight.Group
+	chats *inflight.Pool
 	grace time.Duration
 }
 
@@ -161,6 +157,9 @@ const (
 	// drainGrace is how long Run, once its context ends, lets interaction
 	// work in flight (a deferred answer) finish before cancelling it.
 	drainGrace = 5 * time.Second
+	// queuedChats is how many DMs may wait for a worker (one per CPU)
+	// before more are turned away as busy.
+	queuedChats = 64
 )
 
 var (
@@ -236,7 +235,13 @@ func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
 		backoff:    func(n int) time.Duration { return min(time.Second<<(n-1), time.Minute) },
 		grace:      drainGrace,
 	}
-	a.workCtx, a.stop = context.WithCancel(context.Background())
+	a.work = inflight.New(inflight.Options{
+		Timeout: workTimeout,
+		Recovered: func(ctx context.Context, v any, stack []byte) {
+			b.Recovered(ctx, platform, v, stack)
+		},
+	})
+	a.chats = inflight.NewPool(a.work, runtime.GOMAXPROCS(0), queuedChats)
 	if cfg.PublicKey != "" {
 		k, err := parsePublicKey(cfg.PublicKey)
 		if err != nil {
@@ -265,7 +270,7 @@ func (t *rebase) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	nu, err := url.Parse(t.to + strings.TrimPrefix(u, t.from))
 	if err != nil {
-		return nil, fmt.Errorf("rebase discord API URL: %w", redact(err))
+		return nil, fmt.Errorf("rebase discord API URL: %w", webapi.Redact(err))
 	}
 	r = r.Clone(r.Context())
 	r.URL = nu
@@ -282,11 +287,12 @@ func (a *Adapter) Ready() bool { return a.ready.Load() }
 // (when Config.Gateway is set) and answers interactions and DMs until ctx
 // is done; then it closes the gateway, refuses new interaction work, gives
 // the work in flight five seconds to finish, cancels what remains, waits
-// for it and returns nil. Without a bot token it only waits for ctx, while
+// for it and returns nil. Gateway work starts from ctx (keeping its
+// values, not its end). Without a bot token it only waits for ctx, while
 // Handler serves. It returns an error when registration or the gateway
 // connection fails. Run is called at most once.
 func (a *Adapter) Run(ctx context.Context) error {
-	defer a.drain()
+	defer a.work.Close(a.grace)
 	if a.cfg.BotToken == "" {
 		<-ctx.Done()
 		return nil
@@ -303,16 +309,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 	for _, h := range []any{
 		func(_ *discordgo.Session, e *discordgo.Ready) {
 			if e.User != nil {
-				id := e.User.ID
-				a.self.Store(&id)
+				a.self.Set(e.User.ID)
 			}
 			a.ready.Store(true)
 			a.log.Info("discord gateway ready")
 		},
 		func(_ *discordgo.Session, _ *discordgo.Resumed) { a.ready.Store(true) },
 		func(_ *discordgo.Session, _ *discordgo.Disconnect) { a.ready.Store(false) },
-		a.onInteraction,
-		a.onMessage,
+		func(_ *discordgo.Session, e *discordgo.InteractionCreate) { a.onInteraction(ctx, e) },
+		func(_ *discordgo.Session, e *discordgo.MessageCreate) { a.onMessage(ctx, e) },
 	} {
 		defer a.s.AddHandler(h)()
 	}
@@ -356,44 +361,6 @@ func (a *Adapter) retry(ctx context.Context, what string, f func() error) error 
 		case <-t.C:
 		}
 	}
-}
-
-// begin starts a unit of interaction work, which Run waits for. Its
-// context ends after workTimeout, or when Run's drain stops waiting; done
-// must be called when the work ends. Once drain has begun, begin returns
-// ok false and starts nothing: the caller answers that talkbot is
-// restarting.
-func (a *Adapter) begin() (ctx context.Context, done func(), ok bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return nil, nil, false
-	}
-	a.work.Add(1)
-	ctx, cancel := context.WithTimeout(a.workCtx, workTimeout)
-	return ctx, func() { cancel(); a.work.Done() }, true
-}
-
-// drain refuses new interaction work, gives the work in flight a.grace to
-// finish, then cancels it and waits for it.
-func (a *Adapter) drain() {
-	a.mu.Lock()
-	a.closed = true
-	a.mu.Unlock()
-	finished := make(chan struct{})
-	go func() {
-		a.work.Wait()
-		close(finished)
-	}()
-	t := time.NewTimer(a.grace)
-	defer t.Stop()
-	select {
-	case <-finished:
-	case <-t.C:
-		a.stop()
-		<-finished
-	}
-	a.stop()
 }
 
 // callOpts are the request options of discordgo REST calls (command

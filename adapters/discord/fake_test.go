@@ -2,7 +2,6 @@ package discord
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
-	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -285,7 +283,7 @@ func newEnv(t *testing.T, b *bot.Bot, cfg Config) *env {
 		t.Fatal(err)
 	}
 	a.deferAfter = time.Minute // answers are fast; the deferral test lowers it
-	t.Cleanup(a.drain)
+	t.Cleanup(func() { a.work.Close(a.grace) })
 	return &env{a: a, api: api, priv: priv}
 }
 
@@ -437,32 +435,4 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
-}
-
-// gatedStore is a bot.Store whose Subscription waits until gate is closed,
-// to hold an answer past the deferral deadline, then fails with err if set.
-type gatedStore struct {
-	*bottest.Store
-	gate chan struct{}
-	err  error
-}
-
-func newGatedStore(open bool) *gatedStore {
-	s := &gatedStore{Store: bottest.NewStore(), gate: make(chan struct{})}
-	if open {
-		close(s.gate)
-	}
-	return s
-}
-
-func (s *gatedStore) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
-	select {
-	case <-s.gate:
-	case <-ctx.Done():
-		return bot.Subscription{}, ctx.Err()
-	}
-	if s.err != nil {
-		return bot.Subscription{}, s.err
-	}
-	return s.Store.Subscription(ctx, ch)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -46,8 +47,8 @@ type flagsOnly struct {
 // signature of Config.PublicKey over the timestamp and body, within five
 // minutes of now. It answers PING with {"type":1}; commands, autocomplete
 // and buttons with their interaction response, deferring (and editing
-// @original later) when an answer takes more than two seconds, and with
-// a "restarting" notice once Run has returned. It refuses
+// @original later) when an answer takes more than two seconds, and
+// commands and buttons with a "restarting" notice once Run has returned. It refuses
 // other methods (405), bodies over 1 MiB (413), missing, bad or stale
 // signatures (401) and malformed JSON (400), reporting each to bot.Reject.
 // Without a public key every request gets 404.
@@ -69,7 +70,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		refuse(http.StatusMethodNotAllowed, "method "+r.Method)
+		refuse(http.StatusMethodNotAllowed, "method not allowed")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -102,43 +103,31 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	}
 	var (
 		resp  response
-		later func(context.Context) error
-		wctx  context.Context
-		done  = func() {}
+		later *inflight.Deferred
 	)
 	switch it.Type {
 	case discordgo.InteractionPing:
 		resp = response{Type: discordgo.InteractionResponsePong}
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete, discordgo.InteractionMessageComponent:
-		var ok bool
-		if wctx, done, ok = a.begin(); ok {
-			resp, later = a.interact(wctx, &it)
-		} else {
-			resp, done = restarting(&it), func() {}
-		}
+		a.work.Recover(ctx, func(ctx context.Context) {
+			resp, later = a.interact(ctx, &it)
+		}, func(context.Context) { resp = failed(&it) })
 	default:
-		refuse(http.StatusBadRequest, "unsupported interaction type "+strconv.Itoa(int(it.Type)))
+		refuse(http.StatusBadRequest, "unsupported interaction type")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if err := json.NewEncoder(w).Encode(resp); err != nil {
 		a.log.ErrorContext(ctx, "write discord interaction response", "err", err)
 	}
-	if later == nil {
-		done()
-		return
-	}
-	// The deferral must reach Discord before @original is edited: flush
-	// it, then finish in the background.
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
-	}
-	go func() {
-		defer done()
-		if err := later(wctx); err != nil {
-			a.log.ErrorContext(wctx, "edit deferred discord response", "err", err)
+	if later != nil {
+		// The deferral must reach Discord before @original is edited:
+		// flush it, then let the answer follow.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
 		}
-	}()
+		later.Release()
+	}
 }
 
 // fresh reports whether a signature timestamp (Unix seconds) is within
@@ -153,57 +142,62 @@ func (a *Adapter) fresh(ts string) bool {
 }
 
 // onInteraction answers an interaction received over the gateway with a
-// REST callback, then edits @original if the answer was deferred.
-func (a *Adapter) onInteraction(_ *discordgo.Session, e *discordgo.InteractionCreate) {
+// REST callback; a deferred answer follows by editing @original. ctx is
+// Run's: the callback keeps its values, not its end, so that an
+// interaction arriving during shutdown is still told so.
+func (a *Adapter) onInteraction(ctx context.Context, e *discordgo.InteractionCreate) {
 	if e.Interaction == nil || e.Type == discordgo.InteractionPing {
 		return
 	}
-	ctx, done, ok := a.begin()
-	if !ok {
-		ctx, cancel := context.WithTimeout(context.Background(), refuseTimeout)
-		defer cancel()
-		if err := a.callback(ctx, e.Interaction, restarting(e.Interaction)); err != nil {
+	it := e.Interaction
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refuseTimeout)
+	defer cancel()
+	answer := func(ctx context.Context, resp response) {
+		if err := a.callback(ctx, it, resp); err != nil {
 			a.log.ErrorContext(ctx, "answer discord interaction", "err", err)
 		}
-		return
 	}
-	defer done()
-	resp, later := a.interact(ctx, e.Interaction)
-	if err := a.callback(ctx, e.Interaction, resp); err != nil {
-		a.log.ErrorContext(ctx, "answer discord interaction", "err", err)
-	}
-	if later != nil {
-		if err := later(ctx); err != nil {
-			a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
+	a.work.Recover(ctx, func(ctx context.Context) {
+		resp, later := a.interact(ctx, it)
+		answer(ctx, resp)
+		if later != nil {
+			later.Release()
 		}
-	}
+	}, func(ctx context.Context) { answer(ctx, failed(it)) })
 }
 
-// onMessage answers a direct message from a person with a channel message.
-// Guild messages are not received (no guild message intent) and ignored.
-func (a *Adapter) onMessage(_ *discordgo.Session, e *discordgo.MessageCreate) {
+// onMessage answers a direct message from a person with a channel message,
+// in the bounded pool a.chats. Guild messages are not received (no guild
+// message intent) and ignored.
+func (a *Adapter) onMessage(ctx context.Context, e *discordgo.MessageCreate) {
 	if e.Message == nil || e.GuildID != "" || e.Author == nil || e.Author.Bot || e.Author.System || strings.TrimSpace(e.Content) == "" {
 		return
 	}
-	if self := a.self.Load(); self != nil && *self == e.Author.ID {
+	if a.self.Known() == e.Author.ID {
 		return
 	}
-	ctx, done, ok := a.begin()
-	if !ok {
-		return // shutting down; a DM needs no answer
+	answer := func(ctx context.Context, m message) {
+		if _, err := a.post(ctx, e.ChannelID, m); err != nil {
+			a.log.ErrorContext(ctx, "answer discord DM", "err", err)
+		}
 	}
-	defer done()
-	rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content)})
-	if _, err := a.post(ctx, e.ChannelID, render(rep.Public(), renderOpts{})); err != nil {
-		a.log.ErrorContext(ctx, "answer discord DM", "err", err)
+	err := a.chats.Go(ctx, func(ctx context.Context) {
+		rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content)})
+		answer(ctx, render(rep.Public(), renderOpts{}))
+	}, func(ctx context.Context) { answer(ctx, plain(inflight.Failed)) })
+	if errors.Is(err, inflight.ErrBusy) {
+		err = a.work.Go(ctx, func(ctx context.Context) { answer(ctx, plain(inflight.Busy)) }, nil)
+	}
+	if err != nil && !errors.Is(err, inflight.ErrClosed) { // shutting down, a DM needs no answer
+		a.log.WarnContext(ctx, "discord DM not answered", "err", err)
 	}
 }
 
 // interact computes the response to a command, autocomplete or button
 // interaction. When the answer is not ready within deferAfter, resp is a
-// deferral and later, non-nil, waits for the answer and edits @original;
-// the caller must send resp first, then call later.
-func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp response, later func(context.Context) error) {
+// deferral and later is not nil: the caller sends resp, then calls
+// later.Release, and the answer follows by editing @original.
+func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp response, later *inflight.Deferred) {
 	switch it.Type {
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return a.autocomplete(it.ApplicationCommandData()), nil
@@ -240,44 +234,56 @@ const (
 	modeShare               // public, "Shared by" the user, if p.Public(reply); else private
 )
 
-// answer runs the request and returns its response, or a deferral when it
-// takes longer than deferAfter. p is the button pressed, if any: a share
-// goes public only when p.Public accepts its answer, so that a failed share
-// (an error, no results, a refusal) is told to the user alone.
+// answer runs the request in a.work and returns its response, or a
+// deferral when it takes longer than deferAfter (see interact). p is the
+// button pressed, if any: a share goes public only when p.Public accepts
+// its answer, so that a failed share (an error, no results, a refusal) is
+// told to the user alone. Once Run has returned, the answer is a
+// "restarting" notice.
 //
 // A share's deferral is ephemeral, since whether the answer may go public
 // is not known yet; a public answer then arrives as a follow-up (see
 // share).
-func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot.Request, m mode, p bot.ParsedAction) (response, func(context.Context) error) {
-	ch := make(chan bot.Reply, 1)
-	go func() { ch <- a.b.Handle(ctx, req) }()
+func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot.Request, m mode, p bot.ParsedAction) (response, *inflight.Deferred) {
 	public := func(rep bot.Reply) bool { return m == modeShare && p.Public(rep) }
-	t := time.NewTimer(a.deferAfter)
-	defer t.Stop()
-	select {
-	case rep := <-ch:
-		switch {
-		case public(rep):
-			return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: shared(rep, req.User)}, nil
-		case m == modeUpdate:
-			return response{Type: discordgo.InteractionResponseUpdateMessage, Data: render(rep, renderOpts{})}, nil
-		}
-		out := render(rep, renderOpts{})
-		out.Flags = discordgo.MessageFlagsEphemeral
-		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: out}, nil
-	case <-t.C:
-	}
-	later := func(ctx context.Context) error {
-		rep := <-ch // Handle returns promptly once ctx is done
-		if public(rep) {
-			return a.share(ctx, it, shared(rep, req.User))
-		}
-		return a.editOriginal(ctx, it, render(rep, renderOpts{}))
-	}
-	if m == modeUpdate {
+	// A nil reply stands for one whose work panicked.
+	rep, later, err := inflight.Answer(ctx, a.work, a.deferAfter,
+		func(ctx context.Context) *bot.Reply {
+			rep := a.b.Handle(ctx, req)
+			return &rep
+		},
+		func() *bot.Reply { return nil },
+		func(ctx context.Context, rep *bot.Reply) {
+			var err error
+			switch {
+			case rep == nil:
+				err = a.editOriginal(ctx, it, plain(inflight.Failed))
+			case public(*rep):
+				err = a.share(ctx, it, shared(*rep, req.User))
+			default:
+				err = a.editOriginal(ctx, it, render(*rep, renderOpts{}))
+			}
+			if err != nil {
+				a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
+			}
+		})
+	switch {
+	case err != nil:
+		return restarting(it), nil
+	case later != nil && m == modeUpdate:
 		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, later
+	case later != nil:
+		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
+	case rep == nil:
+		return failed(it), nil
+	case public(*rep):
+		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: shared(*rep, req.User)}, nil
+	case m == modeUpdate:
+		return response{Type: discordgo.InteractionResponseUpdateMessage, Data: render(*rep, renderOpts{})}, nil
 	}
-	return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
+	out := render(*rep, renderOpts{})
+	out.Flags = discordgo.MessageFlagsEphemeral
+	return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: out}, nil
 }
 
 // shared renders a reply shared by user for the channel: public, without
@@ -329,8 +335,8 @@ func (a *Adapter) request(it *discordgo.Interaction, cmd bot.Command, page int) 
 func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) response {
 	partial := ""
 	for _, o := range d.Options {
-		if o.Focused && o.Type == discordgo.ApplicationCommandOptionString {
-			partial = o.StringValue()
+		if o.Focused {
+			partial = stringValue(o)
 		}
 	}
 	out := choices{Choices: []*discordgo.ApplicationCommandOptionChoice{}}
@@ -349,17 +355,26 @@ func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) re
 	return response{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: out}
 }
 
-// refuseTimeout bounds the answer to a gateway interaction that arrives
-// while Run is returning.
+// refuseTimeout bounds the callback that answers a gateway interaction.
 const refuseTimeout = 5 * time.Second
 
 // restarting is the answer to an interaction that arrives once Run is
 // returning: a notice, or no choices for autocomplete.
 func restarting(it *discordgo.Interaction) response {
+	return short(it, inflight.Restarting)
+}
+
+// failed is the answer to an interaction whose work panicked.
+func failed(it *discordgo.Interaction) response {
+	return short(it, inflight.Failed)
+}
+
+// short is an ephemeral notice, or no choices for autocomplete.
+func short(it *discordgo.Interaction, text string) response {
 	if it.Type == discordgo.InteractionApplicationCommandAutocomplete {
 		return response{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: choices{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}
 	}
-	return notice("talkbot is restarting. Please try again in a moment.")
+	return notice(text)
 }
 
 // notice is a short ephemeral answer from the adapter itself.

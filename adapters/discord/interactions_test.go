@@ -20,6 +20,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 )
@@ -74,11 +75,11 @@ func TestRefused(t *testing.T) {
 		}, http.StatusUnauthorized, "bad signature"},
 		{"stale timestamp", func(e *env) *http.Request { return signedRequest(e.priv, time.Now().Add(-10*time.Minute), ping) }, http.StatusUnauthorized, "stale timestamp"},
 		{"malformed json", func(e *env) *http.Request { return signedRequest(e.priv, time.Now(), []byte(`{"type":`)) }, http.StatusBadRequest, "malformed json"},
-		{"unknown type", func(e *env) *http.Request { return signedRequest(e.priv, time.Now(), []byte(`{"type":42}`)) }, http.StatusBadRequest, "unsupported interaction type 42"},
+		{"unknown type", func(e *env) *http.Request { return signedRequest(e.priv, time.Now(), []byte(`{"type":42}`)) }, http.StatusBadRequest, "unsupported interaction type"},
 		{"too large", func(e *env) *http.Request {
 			return signedRequest(e.priv, time.Now(), bytes.Repeat([]byte(" "), maxBody+1))
 		}, http.StatusRequestEntityTooLarge, "body too large"},
-		{"GET", func(e *env) *http.Request { return httptest.NewRequest(http.MethodGet, "/discord/interactions", nil) }, http.StatusMethodNotAllowed, "method GET"},
+		{"GET", func(e *env) *http.Request { return httptest.NewRequest(http.MethodGet, "/discord/interactions", nil) }, http.StatusMethodNotAllowed, "method not allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,7 +202,7 @@ func TestSubscriptionPermissions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, testBot(t, bot.Options{Store: newGatedStore(true)}), Config{})
+			e := newEnv(t, testBot(t, bot.Options{Store: bottest.NewGatedStore(true)}), Config{})
 			_, resp, body := e.do(t, tt.body)
 			if resp.Type != 4 || resp.Data.Flags != 64 {
 				t.Errorf("got type %d flags %d, want 4 and 64", resp.Type, resp.Data.Flags)
@@ -324,14 +325,14 @@ func TestButtons(t *testing.T) {
 // TestDeferral answers a command whose store is slow: the endpoint defers
 // (type 5, ephemeral) and the answer arrives by editing @original.
 func TestDeferral(t *testing.T) {
-	store := newGatedStore(false)
+	store := bottest.NewGatedStore(false)
 	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
 	e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
 	_, resp, body := e.do(t, talkJSON("subscriptions"))
 	if resp.Type != 5 || resp.Data.Flags != 64 {
 		t.Errorf("got %s, want type 5 with flags 64", body)
 	}
-	close(store.gate)
+	close(store.Gate)
 	c := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
 	var m wireMessage
 	if err := json.Unmarshal(c.Body, &m); err != nil {
@@ -357,15 +358,15 @@ func TestDeferredShare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := newGatedStore(false)
-			store.err = tt.storeErr
+			store := bottest.NewGatedStore(false)
+			store.Err = tt.storeErr
 			e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
 			e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
 			_, resp, body := e.do(t, componentJSON("x1:subscriptions", true))
 			if resp.Type != 5 || resp.Data.Flags != 64 {
 				t.Errorf("got %s, want type 5 with flags 64 (ephemeral)", body)
 			}
-			close(store.gate)
+			close(store.Gate)
 			edit := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
 			var m wireMessage
 			if err := json.Unmarshal(edit.Body, &m); err != nil {
@@ -375,7 +376,7 @@ func TestDeferredShare(t *testing.T) {
 				t.Errorf("got edit %s, want it to contain %q and not name the sharer", edit.Body, tt.wantEdit)
 			}
 			if !tt.wantPublic {
-				e.a.drain() // the deferred work is done once drain returns
+				e.a.work.Wait() // the deferred work is done
 				if n := e.api.count(http.MethodPost, "/api/v10/webhooks/"); n != 0 {
 					t.Errorf("got %d follow-ups, want none: a failed share is not posted", n)
 				}
@@ -533,72 +534,21 @@ func TestCommandSet(t *testing.T) {
 	}
 }
 
-// TestShutdown ends Run while a deferred answer is in flight: new
-// interactions are told that talkbot is restarting, and the answer in
-// flight still arrives within the grace period instead of being cancelled.
+// TestShutdown: once Run has returned, a command or a button is told that
+// talkbot is restarting. (How work in flight is waited for and then
+// cancelled is package inflight's, and tested there.)
 func TestShutdown(t *testing.T) {
-	store := newGatedStore(false)
-	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
-	e.a.deferAfter = time.Millisecond // the store blocks until released, so the deferral is certain
-	e.a.grace = time.Minute           // longer than the test: drain must wait, not cancel
-	_, resp, body := e.do(t, talkJSON("subscriptions"))
-	if resp.Type != 5 {
-		t.Fatalf("got %s, want a deferral (type 5)", body)
-	}
+	e := newEnv(t, testBot(t, bot.Options{}), Config{})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.a.Run(ctx) }()
 	cancel()
-	waitClosed(t, e.a)
-
-	t.Run("command", func(t *testing.T) {
-		_, resp, body := e.do(t, talkJSON("sharding"))
+	if err := e.a.Run(ctx); err != nil {
+		t.Fatalf("got %v from Run, want nil", err)
+	}
+	for _, body := range [][]byte{talkJSON("sharding"), componentJSON("n2:db", true)} {
+		_, resp, got := e.do(t, body)
 		if resp.Type != 4 || resp.Data.Flags != 64 || !strings.Contains(resp.Data.Content, "restarting") {
-			t.Errorf("got %s, want an ephemeral restarting notice", body)
+			t.Errorf("got %s, want an ephemeral restarting notice", got)
 		}
-	})
-	t.Run("autocomplete", func(t *testing.T) {
-		_, resp, body := e.do(t, autocompleteJSON("shar"))
-		if resp.Type != 8 || len(resp.Data.Choices) != 0 {
-			t.Errorf("got %s, want type 8 without choices", body)
-		}
-	})
-	select {
-	case err := <-done:
-		t.Fatalf("got Run returned (%v) with an answer in flight, want it waiting", err)
-	default:
-	}
-	close(store.gate)
-	c := e.api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
-	if !strings.Contains(string(c.Body), "no digest subscription") {
-		t.Errorf("got %s, want the answer in flight delivered, not cancelled", c.Body)
-	}
-	if err := <-done; err != nil {
-		t.Errorf("got %v from Run, want nil", err)
-	}
-}
-
-// TestShutdownCancelsAfterGrace: an answer still running when the grace
-// period ends is cancelled, and Run returns.
-func TestShutdownCancelsAfterGrace(t *testing.T) {
-	store := newGatedStore(false) // never opened
-	e := newEnv(t, testBot(t, bot.Options{Store: store}), Config{})
-	e.a.deferAfter = time.Millisecond
-	e.a.grace = time.Millisecond
-	if _, resp, body := e.do(t, talkJSON("subscriptions")); resp.Type != 5 {
-		t.Fatalf("got %s, want a deferral (type 5)", body)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.a.Run(ctx) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("got %v from Run, want nil", err)
-		}
-	case <-time.After(10 * time.Second): // a safety net; without the cancel Run waits a minute
-		t.Fatal("Run did not return: the work in flight was not cancelled after the grace period")
 	}
 }
 
@@ -615,39 +565,116 @@ func TestGatewayAfterShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("got %v from Run, want nil", err)
 	}
-	var it discordgo.Interaction
-	if err := json.Unmarshal(talkJSON("sharding"), &it); err != nil {
-		t.Fatal(err)
+	if r, body := gatewayTalk(t, a, api, "sharding"); r.Type != 4 || r.Data.Flags != 64 || !strings.Contains(r.Data.Content, "restarting") {
+		t.Errorf("got %s, want an ephemeral restarting notice", body)
 	}
-	a.onInteraction(nil, &discordgo.InteractionCreate{Interaction: &it})
-	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
-	var r wireResponse
-	if err := json.Unmarshal(c.Body, &r); err != nil {
-		t.Fatal(err)
-	}
-	if r.Type != 4 || r.Data.Flags != 64 || !strings.Contains(r.Data.Content, "restarting") {
-		t.Errorf("got %s, want an ephemeral restarting notice", c.Body)
-	}
-	a.onMessage(nil, &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "talk sharding"}})
+	a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "talk sharding"}})
 	if n := api.count(http.MethodPost, "/api/v10/channels/"); n != 0 {
 		t.Errorf("got %d channel messages after shutdown, want none", n)
 	}
 }
 
-// waitClosed waits until drain has begun refusing work.
-func waitClosed(t *testing.T, a *Adapter) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second) // a safety net, not a timing assumption
-	for {
-		a.mu.Lock()
-		closed := a.closed
-		a.mu.Unlock()
-		if closed {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("drain did not begin")
-		}
-		time.Sleep(time.Millisecond)
+// TestOptionWithoutValue: an option that arrives without "value" (a
+// hand-made or malformed interaction) is an empty query, in commands,
+// subscription commands and autocomplete alike; discordgo's StringValue
+// would panic on it.
+func TestOptionWithoutValue(t *testing.T) {
+	e := newEnv(t, testBot(t, bot.Options{}), Config{})
+	opt := func(name string, focused bool) []any {
+		return []any{map[string]any{"name": name, "type": 3, "focused": focused}}
 	}
+	tests := []struct {
+		name    string
+		typ     int
+		command string
+		opts    []any
+		want    int // response type
+	}{
+		{"talk", 2, "talk", opt("query", false), 4},
+		{"subscribe", 2, "talk-subscribe", opt("topics", false), 4},
+		{"autocomplete", 4, "talk", opt("query", true), 8},
+		{"null value", 2, "talk", []any{map[string]any{"name": "query", "type": 3, "value": nil}}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base(tt.typ, member{"u1", 0})
+			p["data"] = map[string]any{"id": "900", "name": tt.command, "type": 1, "options": tt.opts}
+			code, resp, body := e.do(t, mustJSON(p))
+			if code != http.StatusOK || resp.Type != tt.want {
+				t.Fatalf("got %d type %d (%s), want 200 and type %d", code, resp.Type, body, tt.want)
+			}
+		})
+	}
+}
+
+// TestOddMethodsAddNoSeries: refusal reasons are metric labels, so they
+// come from a fixed set: 1,000 requests with made-up methods (and
+// made-up interaction types) are counted under one reason each, not one
+// per method.
+func TestOddMethodsAddNoSeries(t *testing.T) {
+	obs := &bottest.Observer{}
+	e := newEnv(t, testBot(t, bot.Options{Observer: obs}), Config{})
+	for i := range 1000 {
+		r := httptest.NewRequest("ZZZ"+strconv.Itoa(i), "/discord/interactions", nil)
+		e.a.Handler().ServeHTTP(httptest.NewRecorder(), r)
+		body := []byte(`{"type":` + strconv.Itoa(6+i%250) + `}`) // a uint8 on the wire
+		e.a.Handler().ServeHTTP(httptest.NewRecorder(), signedRequest(e.priv, time.Now(), body))
+	}
+	got := map[string]int{}
+	for _, r := range obs.Rejections() {
+		got[r]++
+	}
+	want := map[string]int{"discord: method not allowed": 1000, "discord: unsupported interaction type": 1000}
+	if len(got) != len(want) || got["discord: method not allowed"] != 1000 || got["discord: unsupported interaction type"] != 1000 {
+		t.Errorf("got %d reasons (%.300v…), want %v", len(got), got, want)
+	}
+}
+
+// TestPanicAnswered: a panic while answering an HTTP interaction, a
+// gateway interaction or a DM is recovered, counted, and answered
+// "something went wrong"; the adapter goes on.
+func TestPanicAnswered(t *testing.T) {
+	store := bottest.NewGatedStore(true)
+	store.Panic = "boom"
+	obs := &bottest.Observer{}
+	b := testBot(t, bot.Options{Store: store, Observer: obs})
+	e := newEnv(t, b, Config{})
+	_, resp, body := e.do(t, talkJSON("subscriptions"))
+	if resp.Type != 4 || resp.Data.Flags != 64 || resp.Data.Content != inflight.Failed {
+		t.Errorf("HTTP: got %s, want an ephemeral %q", body, inflight.Failed)
+	}
+
+	api := newFakeAPI(t)
+	a, _ := gatewayAdapter(t, api, b, Config{})
+	if r, body := gatewayTalk(t, a, api, "subscriptions"); r.Data.Content != inflight.Failed {
+		t.Errorf("gateway: got %s, want %q", body, inflight.Failed)
+	}
+	a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "subscriptions"}})
+	c := api.wait(t, http.MethodPost, "/api/v10/channels/dm1/messages")
+	if !strings.Contains(string(c.Body), inflight.Failed) {
+		t.Errorf("DM: got %s, want %q", c.Body, inflight.Failed)
+	}
+	if got, want := obs.Panics(), []string{"discord", "discord", "discord"}; !slices.Equal(got, want) {
+		t.Errorf("panics: got %v, want %v", got, want)
+	}
+	if _, resp, body := e.do(t, talkJSON("sharding")); resp.Type != 4 || !strings.Contains(resp.Data.text(), "sharding") {
+		t.Errorf("after the panics: got %s, want the answer", body)
+	}
+}
+
+// gatewayTalk delivers /talk query as a gateway interaction and returns
+// the interaction response the adapter sent back.
+func gatewayTalk(t *testing.T, a *Adapter, api *fakeAPI, query string) (wireResponse, []byte) {
+	t.Helper()
+	var it discordgo.Interaction
+	if err := json.Unmarshal(talkJSON(query), &it); err != nil {
+		t.Fatal(err)
+	}
+	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &it})
+	c := api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
+	var r wireResponse
+	if err := json.Unmarshal(c.Body, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r, c.Body
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -109,19 +110,17 @@ func (a *Adapter) post(ctx context.Context, channel string, m message) (*discord
 // selfID returns the bot's user id, from the gateway's Ready event or
 // GET /users/@me.
 func (a *Adapter) selfID(ctx context.Context) (string, error) {
-	if id := a.self.Load(); id != nil {
-		return *id, nil
-	}
-	body, err := a.rest(ctx, http.MethodGet, "users/@me", nil)
-	if err != nil {
-		return "", fmt.Errorf("get bot user: %w", err)
-	}
-	var u discordgo.User
-	if err := json.Unmarshal(body, &u); err != nil || u.ID == "" {
-		return "", errors.New("get bot user: no id in answer")
-	}
-	a.self.Store(&u.ID)
-	return u.ID, nil
+	return a.self.Get(ctx, func(ctx context.Context) (string, error) {
+		body, err := a.rest(ctx, http.MethodGet, "users/@me", nil)
+		if err != nil {
+			return "", fmt.Errorf("get bot user: %w", err)
+		}
+		var u discordgo.User
+		if err := json.Unmarshal(body, &u); err != nil || u.ID == "" {
+			return "", errors.New("get bot user: no id in answer")
+		}
+		return u.ID, nil
+	})
 }
 
 // apiError is an error answer from Discord's REST API.
@@ -146,7 +145,7 @@ func (e *apiError) Error() string {
 // A 429 returns a *bot.RateLimitError (retry_after, else the Retry-After
 // header, else one second; Global from the body or the X-RateLimit-Scope
 // header), without waiting; other error answers an *apiError. Errors never
-// contain an interaction token (see redact).
+// contain an interaction token (see webapi.Redact).
 func (a *Adapter) rest(ctx context.Context, method, path string, in any) ([]byte, error) {
 	var body io.Reader
 	if in != nil {
@@ -158,7 +157,7 @@ func (a *Adapter) rest(ctx context.Context, method, path string, in any) ([]byte
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.api+path, body)
 	if err != nil {
-		return nil, redact(err)
+		return nil, webapi.Redact(err)
 	}
 	if a.token != "" {
 		req.Header.Set("Authorization", a.token)
@@ -169,12 +168,12 @@ func (a *Adapter) rest(ctx context.Context, method, path string, in any) ([]byte
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return nil, redact(err)
+		return nil, webapi.Redact(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read %s %s answer: %w", method, redactURL(req.URL.String()), err)
+		return nil, fmt.Errorf("read %s %s answer: %w", method, webapi.RedactURL(req.URL.String()), err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return data, nil
@@ -218,37 +217,4 @@ func (a *Adapter) channelREST(ctx context.Context, method, path string, in any) 
 		}
 	}
 	return body, err
-}
-
-// redact returns err without the secret in its URL when err is a
-// *url.Error, as net/http and discordgo return for a failed request: its
-// URL is cut to scheme://host and the path before the interaction or
-// webhook token (see redactURL). Other errors are returned as they are.
-func redact(err error) error {
-	ue, ok := err.(*url.Error)
-	if !ok {
-		return err
-	}
-	c := *ue
-	c.URL = redactURL(ue.URL)
-	return &c
-}
-
-// redactURL returns scheme://host and the path of u up to, not including,
-// the segment after the id that follows "interactions" or "webhooks" (the
-// token in /interactions/{id}/{token}/callback and
-// /webhooks/{app}/{token}/...). Query and user information are dropped.
-func redactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	segs := strings.Split(p.EscapedPath(), "/")
-	for i, s := range segs {
-		if (s == "interactions" || s == "webhooks") && i+2 < len(segs) {
-			segs = segs[:i+2]
-			break
-		}
-	}
-	return p.Scheme + "://" + p.Host + strings.Join(segs, "/")
 }

@@ -289,7 +289,7 @@ func gatewayAdapter(t *testing.T, api *fakeAPI, b *bot.Bot, cfg Config) (*Adapte
 		t.Fatal(err)
 	}
 	a.deferAfter = time.Minute
-	t.Cleanup(a.drain)
+	t.Cleanup(func() { a.work.Close(a.grace) })
 	return a, g
 }
 
@@ -361,7 +361,7 @@ func (g *fakeGateway) emit(ev any) {
 
 func TestGateway(t *testing.T) {
 	api := newFakeAPI(t)
-	store := newGatedStore(false)
+	store := bottest.NewGatedStore(false)
 	a, g := gatewayAdapter(t, api, testBot(t, bot.Options{Store: store}), Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -405,7 +405,7 @@ func TestGateway(t *testing.T) {
 		defer func() { a.deferAfter = time.Minute }()
 		go func() {
 			api.wait(t, http.MethodPost, "/api/v10/interactions/400/itoken/callback")
-			close(store.gate)
+			close(store.Gate)
 		}()
 		g.emit(interaction(talkJSON("subscriptions")))
 		c := api.wait(t, http.MethodPatch, "/api/v10/webhooks/"+testAppID+"/itoken/messages/@original")
@@ -496,23 +496,6 @@ func TestRegisterRefusedTokenFailsFast(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://discord.com/api/v10/interactions/400/secret-token/callback", "https://discord.com/api/v10/interactions/400"},
-		{"https://discord.com/api/v10/webhooks/100/secret-token/messages/@original", "https://discord.com/api/v10/webhooks/100"},
-		{"https://discord.com/api/v10/webhooks/100/secret-token", "https://discord.com/api/v10/webhooks/100"},
-		{"http://u:p@proxy.local:8080/discord/api/v10/interactions/1/secret-token/callback?x=1", "http://proxy.local:8080/discord/api/v10/interactions/1"},
-		{"https://discord.com/api/v10/channels/c1/messages?limit=50", "https://discord.com/api/v10/channels/c1/messages"},
-		{"https://discord.com/api/v10/webhooks/100", "https://discord.com/api/v10/webhooks/100"},
-		{"://bad", "(unparsable URL)"},
-	}
-	for _, tt := range tests {
-		if got := redactURL(tt.in); got != tt.want {
-			t.Errorf("redactURL(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestFailedCallbackLogsNoToken answers a gateway interaction against an
 // API that drops every connection: the *url.Error logged must not carry
 // the interaction token that is part of the callback URL.
@@ -531,7 +514,7 @@ func TestFailedCallbackLogsNoToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.drain)
+	t.Cleanup(func() { a.work.Close(a.grace) })
 	p := base(2, member{"u1", 0})
 	p["token"] = token
 	p["data"] = map[string]any{"id": "900", "name": "talk", "type": 1, "options": []any{map[string]any{"name": "query", "type": 3, "value": "sharding"}}}
@@ -539,7 +522,7 @@ func TestFailedCallbackLogsNoToken(t *testing.T) {
 	if err := json.Unmarshal(mustJSON(p), &it); err != nil {
 		t.Fatal(err)
 	}
-	a.onInteraction(nil, &discordgo.InteractionCreate{Interaction: &it})
+	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &it})
 	got := logs.String()
 	if !strings.Contains(got, "answer discord interaction") || !strings.Contains(got, "/api/v10/interactions/400") {
 		t.Fatalf("got logs %s, want the failed callback logged with its redacted URL", got)

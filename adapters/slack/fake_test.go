@@ -53,13 +53,19 @@ func (c call) blocks(t *testing.T) []any {
 
 // fakeSlack is a loopback Slack Web API and response_url endpoint that
 // records what it receives. Channel "CGONE" does not exist, "CARCHIVED" is
-// archived, and "CBUSY" answers 429.
+// archived, and "CBUSY" answers 429. In "DPEOPLE" (a DM between two
+// people) and "GPRIVATE" (a private channel) the bot is no member, so
+// chat.postMessage answers channel_not_found there as in CGONE. With
+// refuseInChannel set, response_url posts with response_type in_channel
+// answer 404, as an expired response_url would.
 type fakeSlack struct {
 	srv *httptest.Server
 
 	mu      sync.Mutex
 	calls   []call
 	history []map[string]any // conversations.history messages
+
+	refuseInChannel bool
 
 	// socket, when set, serves the Socket Mode WebSocket that
 	// apps.connections.open points to.
@@ -94,6 +100,13 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad json", http.StatusBadRequest)
 			return
 		}
+		f.mu.Lock()
+		refuse := f.refuseInChannel && m["response_type"] == responseInChannel
+		f.mu.Unlock()
+		if refuse {
+			http.Error(w, "expired_url", http.StatusNotFound)
+			return
+		}
 		f.record(call{Method: "response_url", JSON: m})
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"ok":true}`)
@@ -120,7 +133,7 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		resp = map[string]any{"ok": true, "user": u}
 	case "chat.postMessage":
 		switch form.Get("channel") {
-		case "CGONE":
+		case "CGONE", "DPEOPLE", "GPRIVATE":
 			resp = map[string]any{"ok": false, "error": "channel_not_found"}
 		case "CARCHIVED":
 			resp = map[string]any{"ok": false, "error": "is_archived"}
@@ -170,6 +183,21 @@ func (f *fakeSlack) called(method string) []call {
 	return out
 }
 
+// shared returns the one in_channel response_url post: a shared answer.
+func (f *fakeSlack) shared(t *testing.T) call {
+	t.Helper()
+	var out []call
+	for _, c := range f.called("response_url") {
+		if c.JSON["response_type"] == responseInChannel {
+			out = append(out, c)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("in_channel response_url posts: got %v, want 1", len(out))
+	}
+	return out[0]
+}
+
 // testEnv is an adapter over the embedded corpus, a fake Slack API and a
 // loopback HTTP server for its Handler.
 type testEnv struct {
@@ -206,7 +234,7 @@ func newEnvCorpus(t *testing.T, c *recaps.Corpus, opts ...envOption) *testEnv {
 	e.a = a
 	e.srv = httptest.NewServer(a.Handler())
 	t.Cleanup(e.srv.Close)
-	t.Cleanup(a.jobs.Wait)
+	t.Cleanup(func() { a.work.Close(time.Minute) })
 	return e
 }
 
@@ -224,6 +252,14 @@ func sign(secret string, ts time.Time, body string) http.Header {
 // do sends a request to the adapter's handler, waits for the background
 // work it started, and returns the status and body.
 func (e *testEnv) do(t *testing.T, method, path, body string, h http.Header) (int, string) {
+	t.Helper()
+	code, b := e.send(t, method, path, body, h)
+	e.a.work.Wait()
+	return code, b
+}
+
+// send is do without waiting for the background work.
+func (e *testEnv) send(t *testing.T, method, path, body string, h http.Header) (int, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, e.srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -243,7 +279,6 @@ func (e *testEnv) do(t *testing.T, method, path, body string, h http.Header) (in
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	e.a.jobs.Wait()
 	return resp.StatusCode, string(b)
 }
 
@@ -253,9 +288,21 @@ func (e *testEnv) post(t *testing.T, path, body string) (int, string) {
 	return e.do(t, http.MethodPost, path, body, sign(testSecret, time.Now(), body))
 }
 
-// command sends a signed /talk slash command from user in channel.
+// command sends a signed /talk slash command from user in channel, and
+// waits for the work it started.
 func (e *testEnv) command(t *testing.T, user, channel, text string) (int, string) {
 	t.Helper()
+	return e.post(t, "/slack/commands", e.commandForm(user, channel, text))
+}
+
+// commandAsync is command without waiting for the work it started.
+func (e *testEnv) commandAsync(t *testing.T, user, channel, text string) (int, string) {
+	t.Helper()
+	body := e.commandForm(user, channel, text)
+	return e.send(t, http.MethodPost, "/slack/commands", body, sign(testSecret, time.Now(), body))
+}
+
+func (e *testEnv) commandForm(user, channel, text string) string {
 	f := url.Values{
 		"token": {"legacy"}, "team_id": {"T1"}, "team_domain": {"acme"},
 		"channel_id": {channel}, "channel_name": {"general"},
@@ -263,7 +310,7 @@ func (e *testEnv) command(t *testing.T, user, channel, text string) (int, string
 		"text": {text}, "response_url": {e.slack.responseURL()}, "trigger_id": {"1.2.3"},
 		"api_app_id": {"A1"},
 	}
-	return e.post(t, "/slack/commands", f.Encode())
+	return f.Encode()
 }
 
 // press sends a signed block_actions interaction for a button value.

@@ -3,76 +3,63 @@ package slack
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
+	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
 )
 
 // The handlers in this file are shared by the HTTP endpoints and Socket
 // Mode. They run after the request was authenticated and parsed; each
-// returns quickly and leaves slow work to background jobs (spawn).
+// returns quickly and leaves the work to a.work (see package inflight).
+// ctx is the request's context over HTTP and Run's in Socket Mode: the
+// background work keeps its values, not its cancellation.
 
-const responseEphemeral = "ephemeral"
+const (
+	responseEphemeral = "ephemeral"
+	responseInChannel = "in_channel"
+)
 
 // unescaper undoes Slack's escaping of user text in slash commands and
 // message events.
 var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
-// slash answers a slash command. It waits up to the inline budget (or until
-// ctx ends) for the answer and returns it as the immediate ephemeral
-// response. When the answer takes longer, or always for subscription
-// changes (which look up the user's role first), it returns nil, meaning
-// "acknowledge with an empty body", and the answer goes to the command's
-// response_url when ready.
+// slash answers a slash command, every command alike: it waits up to the
+// inline budget (or until ctx ends) for the answer and returns it as the
+// immediate ephemeral response. When the answer takes longer, or at once
+// for subscription changes (which look up the user's role first), it
+// returns nil, meaning "acknowledge with an empty body", and the answer
+// goes to the command's response_url when ready.
 func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message {
 	text := unescaper.Replace(sc.Text)
 	cmd := bot.ParseCommand(text)
 	req := bot.Request{Platform: Platform, Team: sc.TeamID, Channel: sc.ChannelID, User: sc.UserID, Command: cmd}
-	if !cmd.Slow() && a.budget > 0 {
-		// Searches and listings are answered from memory in microseconds:
-		// answer inline, without a background job.
-		m := private(a.bot.Handle(ctx, req))
-		return &m
+	wait := a.budget
+	if cmd.NeedsManage() {
+		wait = 0
 	}
-
-	// Commands that touch the store (or look up the user's role) may be
-	// slow: the job hands its answer to this function while it is waiting for
-	// it, and posts it to the response_url once it has given up: exactly
-	// one of the two happens.
-	answer := make(chan message)
-	gaveUp := make(chan struct{})
-	started := a.spawn(func(ctx context.Context) {
-		a.authorize(ctx, &req)
-		m := private(a.bot.Handle(ctx, req))
-		select {
-		case answer <- m:
-		case <-gaveUp:
+	m, later, err := inflight.Answer(ctx, a.work, wait,
+		func(ctx context.Context) message {
+			a.authorize(ctx, &req)
+			return private(a.bot.Handle(ctx, req))
+		},
+		func() message { return notice(inflight.Failed) },
+		func(ctx context.Context, m message) {
 			if err := a.respond(ctx, sc.ResponseURL, m); err != nil {
-				a.log.ErrorContext(ctx, "answer slash command through response_url", "err", redact(err))
+				a.log.ErrorContext(ctx, "answer slash command through response_url", "err", webapi.Redact(err))
 			}
-		}
-	})
-	if !started {
-		return &message{ResponseType: responseEphemeral, Text: "talkbot is restarting. Please try again in a moment."}
-	}
-	if cmd.NeedsManage() || a.budget <= 0 {
-		close(gaveUp)
+		})
+	switch {
+	case err != nil:
+		m = notice(inflight.Restarting)
+	case later != nil:
+		later.Release() // the response_url takes the answer before or after the acknowledgement
 		return nil
 	}
-	t := time.NewTimer(a.budget)
-	defer t.Stop()
-	select {
-	case m := <-answer:
-		return &m
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	close(gaveUp)
-	return nil
+	return &m
 }
 
 // private renders rep as an ephemeral answer.
@@ -82,31 +69,20 @@ func private(rep bot.Reply) message {
 	return m
 }
 
-// redact removes URLs from err's text for logging: a response_url
-// (hooks.slack.com/commands/T…/…/secret) lets anyone answer as the app,
-// and transport errors (*url.Error) quote it whole. Only scheme and host
-// are kept. Errors without a URL come back unchanged.
-func redact(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) || ue.URL == "" {
-		return err
-	}
-	keep := "(url)"
-	if u, perr := url.Parse(ue.URL); perr == nil {
-		keep = u.Scheme + "://" + u.Host + "/…"
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), ue.URL, keep))
+// notice is a short ephemeral answer from the adapter itself.
+func notice(text string) message {
+	return message{ResponseType: responseEphemeral, Text: text}
 }
 
 // interaction handles a button press, after it has been acknowledged.
-func (a *Adapter) interaction(cb slackapi.InteractionCallback) {
+func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallback) {
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
 	pa, ok := a.bot.ParseAction(act.Value)
 	if !ok {
-		a.log.Warn("ignoring a button the core did not make", "action_id", act.ActionID)
+		a.log.WarnContext(ctx, "ignoring a button the core did not make", "action_id", act.ActionID)
 		return
 	}
 	cmd, page := pa.Request()
@@ -115,7 +91,12 @@ func (a *Adapter) interaction(cb slackapi.InteractionCallback) {
 		channel = cb.Container.ChannelID
 	}
 	req := bot.Request{Platform: Platform, Team: cb.Team.ID, Channel: channel, User: cb.User.ID, Command: cmd, Page: page}
-	a.spawn(func(ctx context.Context) {
+	answer := func(ctx context.Context, m message) {
+		if err := a.respond(ctx, cb.ResponseURL, m); err != nil {
+			a.log.ErrorContext(ctx, "answer button through response_url", "kind", string(pa.Kind), "err", webapi.Redact(err))
+		}
+	}
+	err := a.work.Go(ctx, func(ctx context.Context) {
 		a.authorize(ctx, &req)
 		rep := a.bot.Handle(ctx, req)
 		if pa.Public(rep) {
@@ -127,30 +108,39 @@ func (a *Adapter) interaction(cb slackapi.InteractionCallback) {
 		// full recap" adds one, keeping the list. Below a public message,
 		// both answer privately.
 		m.ReplaceOriginal = pa.Kind == bot.ActionNext && cb.Container.IsEphemeral
-		if err := a.respond(ctx, cb.ResponseURL, m); err != nil {
-			a.log.ErrorContext(ctx, "answer button through response_url", "kind", string(pa.Kind), "err", redact(err))
-		}
-	})
+		answer(ctx, m)
+	}, func(ctx context.Context) { answer(ctx, notice(inflight.Failed)) })
+	if err != nil {
+		a.log.WarnContext(ctx, "button not answered", "kind", string(pa.Kind), "err", err)
+	}
 }
 
 // share posts rep publicly in the channel, attributed to the user who
-// pressed the button, and removes the private answer it came from.
+// pressed the button, and removes the private answer it came from. It
+// posts through the button's response_url with response_type in_channel,
+// which works wherever the user may post (DMs, group DMs and private
+// channels the bot is not in), and falls back to chat.postMessage only
+// when that fails (an expired response_url).
 func (a *Adapter) share(ctx context.Context, cb slackapi.InteractionCallback, req bot.Request, rep bot.Reply) {
 	m := render(rep, view{public: true, sharedBy: req.User})
-	if _, err := a.post(ctx, req.Channel, cb.Container.ThreadTs, m); err != nil {
-		a.log.WarnContext(ctx, "share to channel", "channel", req.Channel, "err", err)
-		note := "Sorry, sharing failed on our side. Please try again shortly."
-		if errors.Is(err, bot.ErrChannelGone) {
-			note = "I can't post in this channel. Invite me first (`/invite @talkbot`), then share again."
+	m.ResponseType = responseInChannel
+	if err := a.respond(ctx, cb.ResponseURL, m); err != nil {
+		a.log.InfoContext(ctx, "share through response_url failed; posting with chat.postMessage", "channel", req.Channel, "err", webapi.Redact(err))
+		if _, err := a.post(ctx, req.Channel, cb.Container.ThreadTs, m); err != nil {
+			a.log.WarnContext(ctx, "share to channel", "channel", req.Channel, "err", err)
+			note := "Sorry, sharing failed on our side. Please try again shortly."
+			if errors.Is(err, bot.ErrChannelGone) {
+				note = "I can't post in this channel. Invite me first (`/invite @talkbot`), then share again."
+			}
+			if err := a.respond(ctx, cb.ResponseURL, notice(note)); err != nil {
+				a.log.ErrorContext(ctx, "answer button through response_url", "kind", "share", "err", webapi.Redact(err))
+			}
+			return
 		}
-		if err := a.respond(ctx, cb.ResponseURL, message{ResponseType: responseEphemeral, Text: note}); err != nil {
-			a.log.ErrorContext(ctx, "answer button through response_url", "kind", "share", "err", redact(err))
-		}
-		return
 	}
 	if cb.Container.IsEphemeral {
 		if err := a.respond(ctx, cb.ResponseURL, message{DeleteOriginal: true}); err != nil {
-			a.log.WarnContext(ctx, "delete shared ephemeral answer", "err", redact(err))
+			a.log.WarnContext(ctx, "delete shared ephemeral answer", "err", webapi.Redact(err))
 		}
 	}
 }
@@ -177,8 +167,9 @@ type innerEvent struct {
 }
 
 // event handles an Events API callback, after it has been acknowledged:
-// mentions and DMs are answered as queries, once per event id.
-func (a *Adapter) event(env eventEnvelope, retry int, retryReason string) {
+// mentions and DMs are answered as queries, once per event id, by the
+// bounded pool a.chats.
+func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retryReason string) {
 	ev := env.Event
 	switch {
 	case env.Type != "event_callback":
@@ -194,10 +185,20 @@ func (a *Adapter) event(env eventEnvelope, retry int, retryReason string) {
 		return // edits, joins, bots (ourselves included)
 	}
 	if env.EventID != "" && !a.seen.add(env.EventID, a.now()) {
-		a.log.Info("ignoring a repeated event", "event_id", env.EventID, "retry", retry, "retry_reason", retryReason)
+		a.log.InfoContext(ctx, "ignoring a repeated event", "event_id", env.EventID, "retry", retry, "retry_reason", retryReason)
 		return
 	}
-	a.spawn(func(ctx context.Context) {
+	thread := ev.ThreadTS
+	if thread == "" && ev.Type == "app_mention" {
+		thread = ev.TS
+	}
+	answer := func(ctx context.Context, m message) {
+		if _, err := a.post(ctx, ev.Channel, thread, m); err != nil {
+			a.log.ErrorContext(ctx, "answer event", "event", ev.Type, "channel", ev.Channel, "err", err)
+		}
+	}
+	failed := func(ctx context.Context) { answer(ctx, message{Text: inflight.Failed}) }
+	err := a.chats.Go(ctx, func(ctx context.Context) {
 		self, err := a.selfID(ctx)
 		if err != nil {
 			a.log.WarnContext(ctx, "cannot tell the bot's own messages apart by user id", "err", err)
@@ -214,15 +215,14 @@ func (a *Adapter) event(env eventEnvelope, retry int, retryReason string) {
 		text = strings.TrimSpace(unescaper.Replace(text))
 		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Command: bot.ParseCommand(text)}
 		a.authorize(ctx, &req)
-		m := render(a.bot.Handle(ctx, req), view{public: true})
-		thread := ev.ThreadTS
-		if thread == "" && ev.Type == "app_mention" {
-			thread = ev.TS
-		}
-		if _, err := a.post(ctx, ev.Channel, thread, m); err != nil {
-			a.log.ErrorContext(ctx, "answer event", "event", ev.Type, "channel", ev.Channel, "err", err)
-		}
-	})
+		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true}))
+	}, failed)
+	if errors.Is(err, inflight.ErrBusy) {
+		err = a.work.Go(ctx, func(ctx context.Context) { answer(ctx, message{Text: inflight.Busy}) }, nil)
+	}
+	if err != nil {
+		a.log.WarnContext(ctx, "event not answered", "event", ev.Type, "err", err)
+	}
 }
 
 // stripLeadingMention removes a leading "<@U…>" from text.
@@ -238,7 +238,7 @@ func stripLeadingMention(text string) string {
 
 // respond sends m to a response_url.
 func (a *Adapter) respond(ctx context.Context, responseURL string, m message) error {
-	if u, err := url.Parse(responseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !webapi.HTTPURL(responseURL) {
 		return errors.New("respond: no usable response_url")
 	}
 	opts := []slackapi.MsgOption{slackapi.MsgOptionResponseURL(responseURL, m.ResponseType)}

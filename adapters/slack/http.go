@@ -132,7 +132,7 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, body []byt
 		return
 	}
 	retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
-	a.event(env, retry, r.Header.Get("X-Slack-Retry-Reason"))
+	a.event(r.Context(), env, retry, r.Header.Get("X-Slack-Retry-Reason"))
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -147,7 +147,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body
 		a.refuse(w, r, http.StatusBadRequest, "malformed interaction payload")
 		return
 	}
-	a.interaction(cb)
+	a.interaction(r.Context(), cb)
 	w.WriteHeader(http.StatusOK)
 }
 

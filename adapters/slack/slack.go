@@ -10,15 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
+	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
+	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -48,8 +49,7 @@ func (c Config) Validate() error {
 		return errors.New(`slack.app_token must be an app-level token starting with "xapp-" (env TALKBOT_SLACK_APP_TOKEN)`)
 	}
 	if c.APIURL != "" {
-		u, err := url.Parse(c.APIURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.HasSuffix(c.APIURL, "/") {
+		if !webapi.HTTPURL(c.APIURL) || !strings.HasSuffix(c.APIURL, "/") {
 			return fmt.Errorf("slack.api_url must be an http(s) URL ending in \"/\", like https://slack.com/api/; got %q", c.APIURL)
 		}
 	}
@@ -81,6 +81,9 @@ const (
 	// drainTimeout is how long Run lets background work finish after its
 	// context ends before cancelling it.
 	drainTimeout = 5 * time.Second
+	// queuedChats is how many DMs and mentions may wait for a worker
+	// (one per CPU) before more are turned away as busy.
+	queuedChats = 64
 )
 
 // Adapter serves Slack. Its methods are safe for concurrent use. Background
@@ -95,17 +98,14 @@ type Adapter struct {
 
 	socket *socketmode.Client // nil unless Socket Mode is configured
 	ready  atomic.Bool
-	budget time.Duration // inlineBudget; tests set 0 to force the deferred path
+	budget time.Duration // how long a slash command's answer may take inline: inlineBudget
 	seen   *seenSet      // event ids already answered
+	self   webapi.Identity
 
-	selfMu sync.Mutex
-	self   string // the bot's own user id, from auth.test
-
-	jobsMu  sync.Mutex
-	closed  bool
-	jobs    sync.WaitGroup
-	jobsCtx context.Context
-	stop    context.CancelFunc
+	// work is every piece of background work; Run closes it. chats
+	// bounds the answers to DMs and mentions within it.
+	work  *inflight.Group
+	chats *inflight.Pool
 }
 
 var (
@@ -153,7 +153,13 @@ func newAdapter(cfg Config, b *bot.Bot, api slackAPI) *Adapter {
 	for _, id := range cfg.Admins {
 		a.admins[strings.TrimSpace(id)] = true
 	}
-	a.jobsCtx, a.stop = context.WithCancel(context.Background())
+	a.work = inflight.New(inflight.Options{
+		Timeout: jobTimeout,
+		Recovered: func(ctx context.Context, v any, stack []byte) {
+			b.Recovered(ctx, Platform, v, stack)
+		},
+	})
+	a.chats = inflight.NewPool(a.work, runtime.GOMAXPROCS(0), queuedChats)
 	a.ready.Store(true)
 	return a
 }
@@ -168,7 +174,7 @@ func (a *Adapter) Ready() bool { return a.ready.Load() }
 // been cancelled. It returns nil on a clean shutdown and an error if Socket
 // Mode fails for good.
 func (a *Adapter) Run(ctx context.Context) error {
-	defer a.drain()
+	defer a.work.Close(drainTimeout)
 	if a.socket == nil {
 		<-ctx.Done()
 		return nil
@@ -176,61 +182,16 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return a.runSocket(ctx)
 }
 
-// spawn runs f in the background with a context that ends after jobTimeout
-// or when Run's drain cancels it. It returns false, without running f, once
-// the adapter is shutting down.
-func (a *Adapter) spawn(f func(ctx context.Context)) bool {
-	a.jobsMu.Lock()
-	defer a.jobsMu.Unlock()
-	if a.closed {
-		return false
-	}
-	a.jobs.Add(1)
-	go func() {
-		defer a.jobs.Done()
-		ctx, cancel := context.WithTimeout(a.jobsCtx, jobTimeout)
-		defer cancel()
-		f(ctx)
-	}()
-	return true
-}
-
-// drain refuses new background work, gives running work drainTimeout to
-// finish, then cancels it and waits.
-func (a *Adapter) drain() {
-	a.jobsMu.Lock()
-	a.closed = true
-	a.jobsMu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		a.jobs.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(drainTimeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		a.stop()
-		<-done
-	}
-	a.stop()
-}
-
 // selfID returns the bot's own user id, asking auth.test once it is needed.
 // A failed lookup is retried on the next call.
 func (a *Adapter) selfID(ctx context.Context) (string, error) {
-	a.selfMu.Lock()
-	defer a.selfMu.Unlock()
-	if a.self != "" {
-		return a.self, nil
-	}
-	r, err := a.api.AuthTestContext(ctx)
-	if err != nil {
-		return "", fmt.Errorf("auth.test: %w", err)
-	}
-	a.self = r.UserID
-	return a.self, nil
+	return a.self.Get(ctx, func(ctx context.Context) (string, error) {
+		r, err := a.api.AuthTestContext(ctx)
+		if err != nil {
+			return "", fmt.Errorf("auth.test: %w", err)
+		}
+		return r.UserID, nil
+	})
 }
 
 // canManage says whether user may run cmd's subscription changes. It asks
@@ -241,7 +202,7 @@ func (a *Adapter) canManage(ctx context.Context, user string) bool {
 	}
 	u, err := a.api.GetUserInfoContext(ctx, user)
 	if err != nil {
-		a.log.WarnContext(ctx, "users.info failed; treating user as non-admin", "user", user, "err", redact(err))
+		a.log.WarnContext(ctx, "users.info failed; treating user as non-admin", "user", user, "err", webapi.Redact(err))
 		return false
 	}
 	return u.IsAdmin || u.IsOwner || u.IsPrimaryOwner

@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 )
@@ -211,13 +214,19 @@ func golden(t *testing.T, name, body string) {
 	}
 }
 
+// TestSlashCommandDeferred: an answer that takes longer than the inline
+// budget is acknowledged with an empty body and sent through the
+// response_url, for every command.
 func TestSlashCommandDeferred(t *testing.T) {
-	e := newEnv(t)
-	e.a.budget = 0 // as if the answer took longer than Slack waits
-	status, body := e.command(t, "U1", "C1", "sharding")
+	store := bottest.NewGatedStore(false)
+	e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store = store })
+	e.a.budget = time.Millisecond // the store blocks until released, so the deferral is certain
+	status, body := e.commandAsync(t, "U1", "C1", "subscriptions")
 	if status != http.StatusOK || body != "" {
 		t.Fatalf("acknowledgement: got %v %q, want %v and an empty body", status, body, http.StatusOK)
 	}
+	close(store.Gate)
+	e.a.work.Wait()
 	posts := e.slack.called("response_url")
 	if len(posts) != 1 {
 		t.Fatalf("response_url posts: got %v, want %v", len(posts), 1)
@@ -226,8 +235,8 @@ func TestSlashCommandDeferred(t *testing.T) {
 	if got := p["response_type"]; got != "ephemeral" {
 		t.Errorf("response_type: got %v, want %v", got, "ephemeral")
 	}
-	if s := joined(p["blocks"]); !strings.Contains(s, shardingTitle) {
-		t.Errorf("deferred answer does not show the talk:\n%s", s)
+	if s := joined(p); !strings.Contains(s, "no digest subscription") {
+		t.Errorf("deferred answer: got %s, want the listing", s)
 	}
 }
 
@@ -270,46 +279,71 @@ func TestSubscribePermissions(t *testing.T) {
 	}
 }
 
+// TestShareButton: "Share to channel" posts the answer through the
+// button's response_url, in_channel, which works in every kind of channel
+// the user can post in, the bot a member or not; then it removes the
+// ephemeral answer. chat.postMessage is not used.
 func TestShareButton(t *testing.T) {
-	e := newEnv(t)
-	_, body := e.command(t, "U1", "C1", "sharding")
-	value := buttons(decodeMessage(t, body)["blocks"].([]any))["Share to channel"]
+	for _, channel := range []string{"C1", "DPEOPLE", "GPRIVATE"} {
+		t.Run(channel, func(t *testing.T) {
+			e := newEnv(t)
+			_, body := e.command(t, "U1", channel, "sharding")
+			value := buttons(decodeMessage(t, body)["blocks"].([]any))["Share to channel"]
 
-	if status, _ := e.press(t, "U1", "C1", value, true); status != http.StatusOK {
-		t.Fatalf("status: got %v, want %v", status, http.StatusOK)
-	}
-	posts := e.slack.called("chat.postMessage")
-	if len(posts) != 1 {
-		t.Fatalf("chat.postMessage calls: got %v, want %v", len(posts), 1)
-	}
-	p := posts[0]
-	if got := p.Form.Get("channel"); got != "C1" {
-		t.Errorf("channel: got %v, want %v", got, "C1")
-	}
-	blocks := p.blocks(t)
-	s := joined(blocks)
-	if !strings.Contains(s, shardingTitle) {
-		t.Errorf("shared message does not show the talk:\n%s", s)
-	}
-	if !strings.Contains(s, "Shared by <@U1>") {
-		t.Errorf("shared message has no attribution:\n%s", s)
-	}
-	if _, ok := buttons(blocks)["Share to channel"]; ok {
-		t.Errorf("shared message still has a Share button")
-	}
-	if p.Form.Get("text") == "" {
-		t.Errorf("shared message has no fallback text")
-	}
-	checkLimits(t, blocks)
-	hooks := e.slack.called("response_url")
-	if len(hooks) != 1 || hooks[0].JSON["delete_original"] != true {
-		t.Errorf("response_url posts: got %v, want one delete_original", hooks)
+			if status, _ := e.press(t, "U1", channel, value, true); status != http.StatusOK {
+				t.Fatalf("status: got %v, want %v", status, http.StatusOK)
+			}
+			if n := len(e.slack.called("chat.postMessage")); n != 0 {
+				t.Errorf("chat.postMessage calls: got %v, want %v", n, 0)
+			}
+			p := e.slack.shared(t)
+			blocks := p.blocks(t)
+			s := joined(blocks)
+			if !strings.Contains(s, shardingTitle) {
+				t.Errorf("shared message does not show the talk:\n%s", s)
+			}
+			if !strings.Contains(s, "Shared by <@U1>") {
+				t.Errorf("shared message has no attribution:\n%s", s)
+			}
+			if _, ok := buttons(blocks)["Share to channel"]; ok {
+				t.Errorf("shared message still has a Share button")
+			}
+			if p.JSON["text"] == "" || p.JSON["replace_original"] == true {
+				t.Errorf("shared message: got %v, want a fallback text and a new message", p.JSON)
+			}
+			checkLimits(t, blocks)
+			hooks := e.slack.called("response_url")
+			if len(hooks) != 2 || hooks[1].JSON["delete_original"] != true {
+				t.Errorf("response_url posts: got %v, want the share, then one delete_original", hooks)
+			}
+		})
 	}
 }
 
+// TestShareButtonFallback: when the response_url refuses the share (it
+// expires after 30 minutes), the share is posted with chat.postMessage.
+func TestShareButtonFallback(t *testing.T) {
+	e := newEnv(t)
+	e.slack.refuseInChannel = true
+	e.press(t, "U1", "C1", "x1:sharding", true)
+	posts := e.slack.called("chat.postMessage")
+	if len(posts) != 1 || posts[0].Form.Get("channel") != "C1" {
+		t.Fatalf("chat.postMessage calls: got %v, want one to C1", posts)
+	}
+	if s := joined(posts[0].blocks(t)); !strings.Contains(s, "Shared by <@U1>") {
+		t.Errorf("shared message has no attribution:\n%s", s)
+	}
+}
+
+// TestShareButtonChannelGone: when neither the response_url nor
+// chat.postMessage can post, the user is told why, privately.
 func TestShareButtonChannelGone(t *testing.T) {
 	e := newEnv(t)
+	e.slack.refuseInChannel = true
 	e.press(t, "U1", "CGONE", "x1:sharding", true)
+	if n := len(e.slack.called("chat.postMessage")); n != 1 {
+		t.Errorf("chat.postMessage calls: got %v, want %v", n, 1)
+	}
 	hooks := e.slack.called("response_url")
 	if len(hooks) != 1 {
 		t.Fatalf("response_url posts: got %v, want %v", len(hooks), 1)
@@ -465,7 +499,7 @@ func TestEventsConcurrentRetries(t *testing.T) {
 		wg.Go(func() { e.post(t, "/slack/events", body) })
 	}
 	wg.Wait()
-	e.a.jobs.Wait()
+	e.a.work.Wait()
 	if n := len(e.slack.called("chat.postMessage")); n != 1 {
 		t.Errorf("answers: got %v, want %v", n, 1)
 	}
@@ -525,7 +559,6 @@ func TestRunHTTPMode(t *testing.T) {
 		t.Errorf("Run: got %v, want %v", err, nil)
 	}
 	// After Run, requests are still answered, without background work.
-	e.a.budget = 0
 	status, body := e.command(t, "U1", "C1", "sharding")
 	if status != http.StatusOK || !strings.Contains(body, "restarting") {
 		t.Errorf("after shutdown: got %v %q, want %v and a restarting note", status, body, http.StatusOK)
@@ -645,5 +678,59 @@ func TestSeenSet(t *testing.T) {
 		if got := s.add(st.id, t0.Add(st.at)); got != st.want {
 			t.Errorf("step %d add(%q): got %v, want %v", i, st.id, got, st.want)
 		}
+	}
+}
+
+// TestPanicAnswered: a panic while answering a slash command, a button or
+// a DM is recovered, counted, and answered "something went wrong"; the
+// adapter goes on.
+func TestPanicAnswered(t *testing.T) {
+	store := bottest.NewGatedStore(true)
+	store.Panic = "boom"
+	e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store = store })
+	_, body := e.command(t, "U1", "C1", "subscriptions")
+	if got := decodeMessage(t, body)["text"]; got != inflight.Failed {
+		t.Errorf("slash command: got %q, want %q", got, inflight.Failed)
+	}
+	e.press(t, "U1", "C1", "x1:subscriptions", true)
+	if hooks := e.slack.called("response_url"); len(hooks) != 1 || hooks[0].JSON["text"] != inflight.Failed {
+		t.Errorf("button: got %v, want one %q", hooks, inflight.Failed)
+	}
+	e.post(t, "/slack/events", eventBody("Ev1", map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "subscriptions", "ts": "1.1"}))
+	if posts := e.slack.called("chat.postMessage"); len(posts) != 1 || posts[0].Form.Get("text") != inflight.Failed {
+		t.Errorf("DM: got %v, want one %q", posts, inflight.Failed)
+	}
+	if got, want := e.obs.Panics(), []string{"slack", "slack", "slack"}; !slices.Equal(got, want) {
+		t.Errorf("panics: got %v, want %v", got, want)
+	}
+	if status, body := e.command(t, "U1", "C1", "sharding"); status != http.StatusOK || !strings.Contains(body, shardingTitle) {
+		t.Errorf("after the panics: got %v %q, want the answer", status, body)
+	}
+}
+
+// TestDMsBounded: DMs and mentions are answered by a bounded pool: with
+// every worker busy and the queue full, the next DM is told that talkbot
+// is busy rather than started.
+func TestDMsBounded(t *testing.T) {
+	store := bottest.NewGatedStore(false)
+	e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store = store })
+	admitted := runtime.GOMAXPROCS(0) + queuedChats
+	for i := range admitted + 1 {
+		body := eventBody("Ev"+strconv.Itoa(i), map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "subscriptions", "ts": "1.1"})
+		if status, _ := e.send(t, http.MethodPost, "/slack/events", body, sign(testSecret, time.Now(), body)); status != http.StatusOK {
+			t.Fatalf("event %d: got status %d, want 200", i, status)
+		}
+	}
+	close(store.Gate)
+	e.a.work.Wait()
+	busy := 0
+	posts := e.slack.called("chat.postMessage")
+	for _, p := range posts {
+		if p.Form.Get("text") == inflight.Busy {
+			busy++
+		}
+	}
+	if len(posts) != admitted+1 || busy != 1 {
+		t.Errorf("got %d posts, %d of them busy, want %d and 1", len(posts), busy, admitted+1)
 	}
 }

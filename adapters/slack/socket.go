@@ -7,6 +7,9 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/talkbot/talkbot/adapters/inflight"
+	"github.com/talkbot/talkbot/adapters/webapi"
 )
 
 // runSocket serves Socket Mode until ctx ends. Slack authenticates the
@@ -57,17 +60,23 @@ func (a *Adapter) socketEvent(ctx context.Context, evt socketmode.Event) {
 			return
 		}
 		req := *evt.Request
-		a.spawn(func(ctx context.Context) {
-			m := a.slash(ctx, sc)
-			a.ack(ctx, req, m, sc.ResponseURL)
+		err := a.work.Go(ctx, func(ctx context.Context) {
+			a.ack(ctx, req, a.slash(ctx, sc), sc.ResponseURL)
+		}, func(ctx context.Context) {
+			m := notice(inflight.Failed)
+			a.ack(ctx, req, &m, sc.ResponseURL)
 		})
+		if err != nil {
+			m := notice(inflight.Restarting)
+			a.ack(ctx, req, &m, sc.ResponseURL)
+		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slackapi.InteractionCallback)
 		if !ok || evt.Request == nil {
 			return
 		}
 		a.ack(ctx, *evt.Request, nil, "")
-		a.interaction(cb)
+		a.interaction(ctx, cb)
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
 			return
@@ -78,7 +87,7 @@ func (a *Adapter) socketEvent(ctx context.Context, evt socketmode.Event) {
 			a.bot.Reject(ctx, Platform, "malformed event")
 			return
 		}
-		a.event(env, evt.Request.RetryAttempt, evt.Request.RetryReason)
+		a.event(ctx, env, evt.Request.RetryAttempt, evt.Request.RetryReason)
 	}
 }
 
@@ -99,7 +108,7 @@ func (a *Adapter) ack(ctx context.Context, req socketmode.Request, m *message, r
 	}
 	if m != nil {
 		if err := a.respond(ctx, responseURL, *m); err != nil {
-			a.log.ErrorContext(ctx, "answer slash command through response_url", "err", err)
+			a.log.ErrorContext(ctx, "answer slash command through response_url", "err", webapi.Redact(err))
 		}
 	}
 }

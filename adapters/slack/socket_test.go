@@ -2,6 +2,9 @@ package slack
 
 import (
 	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -127,6 +131,41 @@ func TestSocketMode(t *testing.T) {
 // Mode acknowledgement (20 KB) goes through the response_url instead.
 func TestSocketModeLargeAnswer(t *testing.T) {
 	f := newFakeSlack(t)
+	ack := socketSlash(t, f, bot.New(giantCorpus(), bot.Options{}), "show giant-talk", f.responseURL())
+	if ack["envelope_id"] != "E1" || ack["payload"] != nil {
+		t.Errorf("ack: got %v, want envelope E1 without payload", ack)
+	}
+	hooks := f.called("response_url")
+	if len(hooks) != 1 {
+		t.Fatalf("response_url posts: got %v, want %v", len(hooks), 1)
+	}
+	blocks, _ := hooks[0].JSON["blocks"].([]any)
+	checkLimits(t, blocks)
+}
+
+// TestSocketModeRedactsResponseURL: when the response_url cannot be
+// reached, the error is logged without the URL's secret path.
+func TestSocketModeRedactsResponseURL(t *testing.T) {
+	f := newFakeSlack(t)
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // nothing listens at its address any more
+	var logs bottest.LogBuffer
+	b := bot.New(giantCorpus(), bot.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	socketSlash(t, f, b, "show giant-talk", gone.URL+"/commands/T1/1/SeCrEt")
+	got := logs.String()
+	if !strings.Contains(got, "answer slash command through response_url") {
+		t.Fatalf("got logs %s, want the failed response_url post logged", got)
+	}
+	if strings.Contains(got, "SeCrEt") {
+		t.Errorf("got logs %s, want the response_url's secret left out", got)
+	}
+}
+
+// socketSlash runs the adapter in Socket Mode against f, sends one slash
+// command with text and responseURL, and returns its acknowledgement once
+// Run has returned (and so finished the command's background work).
+func socketSlash(t *testing.T, f *fakeSlack, b *bot.Bot, text, responseURL string) map[string]any {
+	t.Helper()
 	acks := make(chan map[string]any, 1)
 	f.socket = func(c *websocket.Conn) {
 		err := c.WriteJSON(map[string]any{"type": "hello"})
@@ -135,7 +174,7 @@ func TestSocketModeLargeAnswer(t *testing.T) {
 				"type": "slash_commands", "envelope_id": "E1", "accepts_response_payload": true,
 				"payload": map[string]any{
 					"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/talk",
-					"text": "show giant-talk", "response_url": f.responseURL(),
+					"text": text, "response_url": responseURL,
 				},
 			})
 		}
@@ -149,7 +188,7 @@ func TestSocketModeLargeAnswer(t *testing.T) {
 			}
 		}
 	}
-	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, bot.New(giantCorpus(), bot.Options{}))
+	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,17 +205,9 @@ func TestSocketModeLargeAnswer(t *testing.T) {
 	case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
 		t.Fatal("no acknowledgement")
 	}
-	if ack["envelope_id"] != "E1" || ack["payload"] != nil {
-		t.Errorf("ack: got %v, want envelope E1 without payload", ack)
-	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run: got %v, want %v", err, nil)
 	}
-	hooks := f.called("response_url")
-	if len(hooks) != 1 {
-		t.Fatalf("response_url posts: got %v, want %v", len(hooks), 1)
-	}
-	blocks, _ := hooks[0].JSON["blocks"].([]any)
-	checkLimits(t, blocks)
+	return ack
 }

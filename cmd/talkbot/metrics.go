@@ -22,9 +22,13 @@ type metrics struct {
 	deliveries *prometheus.CounterVec
 	rejected   *prometheus.CounterVec
 	storeErrs  *prometheus.CounterVec
+	panics     *prometheus.CounterVec
 }
 
-var _ bot.Observer = (*metrics)(nil)
+var (
+	_ bot.Observer      = (*metrics)(nil)
+	_ bot.PanicObserver = (*metrics)(nil)
+)
 
 func newMetrics() *metrics {
 	m := &metrics{
@@ -45,8 +49,11 @@ func newMetrics() *metrics {
 		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "talkbot_store_errors_total", Help: "Store operations that failed, by operation.",
 		}, []string{"op"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "talkbot_panics_total", Help: "Panics recovered while serving a request, by platform.",
+		}, []string{"platform"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.deliveries, m.rejected, m.storeErrs,
+	m.reg.MustRegister(m.requests, m.latency, m.deliveries, m.rejected, m.storeErrs, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -60,6 +67,11 @@ func (m *metrics) Handled(platform string, verb bot.Verb, outcome bot.Outcome, d
 // Rejected implements bot.Observer.
 func (m *metrics) Rejected(platform, reason string) {
 	m.rejected.WithLabelValues(platform, reason).Inc()
+}
+
+// Panicked implements bot.PanicObserver.
+func (m *metrics) Panicked(platform string) {
+	m.panics.WithLabelValues(platform).Inc()
 }
 
 // Delivered counts a digest outcome.

@@ -75,11 +75,13 @@ func TestServeHealthMetricsAndGracefulShutdown(t *testing.T) {
 	}
 	a.bot.Handle(ctx, bot.Request{Platform: "console", Command: bot.ParseCommand("sharding")})
 	a.metrics.Rejected("slack", "signature")
+	a.bot.Recovered(ctx, "slack", "boom", nil)
 	code, body := get(t, base+"/metrics")
 	for _, want := range []string{
 		`talkbot_requests_total{command="search",outcome="ok",platform="console"} 1`,
 		`talkbot_request_duration_seconds_count{platform="console"} 1`,
 		`talkbot_rejected_requests_total{platform="slack",reason="signature"} 1`,
+		`talkbot_panics_total{platform="slack"} 1`,
 		"go_goroutines",
 	} {
 		if code != 200 || !strings.Contains(body, want) {
