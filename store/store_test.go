@@ -255,7 +255,7 @@ func TestSecondOpenFailsFast(t *testing.T) {
 		t.Errorf("message: got %q, want %q", err, want)
 	}
 	// The first DB is unaffected.
-	if err := db.Ping(); err != nil {
+	if err := db.Ping(context.Background()); err != nil {
 		t.Errorf("Ping of the first DB: %v", err)
 	}
 }
@@ -327,11 +327,11 @@ func TestPing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Ping(); err != nil {
+	if err := db.Ping(context.Background()); err != nil {
 		t.Errorf("open: got %v, want nil", err)
 	}
 	db.Close()
-	if err := db.Ping(); err == nil {
+	if err := db.Ping(context.Background()); err == nil {
 		t.Errorf("closed: got nil, want an error")
 	}
 }
@@ -431,5 +431,50 @@ func TestPutSubscriptions(t *testing.T) {
 	}
 	if _, err := db.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "C9"}); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("after a refused batch: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestContents(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	subs := []bot.Subscription{
+		{ChannelRef: bot.ChannelRef{Platform: "discord", Channel: "123"}, Since: t0, Updated: t0},
+		{ChannelRef: bot.ChannelRef{Platform: "slack", Team: "T1", Channel: "C1"}, Topics: []string{"go"}, Since: t0, Updated: t0},
+	}
+	if err := db.PutSubscriptions(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct {
+		scope string
+		w     bot.Week
+		id    string
+	}{{"", 2, "b"}, {"", 1, "a"}, {"go", 1, "c"}} {
+		if _, err := db.Feature(ctx, f.scope, f.w, f.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds := []bot.Delivery{
+		{Week: 1, Channel: subs[1].ChannelRef, TalkID: "c", MessageID: "m", At: t0},
+		{Week: 2, Channel: subs[0].ChannelRef, TalkID: "b", At: t0, Pending: true},
+	}
+	for _, d := range ds {
+		if err := db.MarkDelivered(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.Contents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Contents{
+		Subscriptions: subs,
+		Featured: map[string][]bot.Feature{
+			"":   {{Week: 1, TalkID: "a"}, {Week: 2, TalkID: "b"}},
+			"go": {{Week: 1, TalkID: "c"}},
+		},
+		Deliveries: ds,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }

@@ -142,21 +142,3 @@ func askServe(ctx context.Context, addr string, dry bool) (digestResult, error) 
 	}
 	return res, json.NewDecoder(resp.Body).Decode(&res)
 }
-
-func (e env) storeCmd(ctx context.Context, args []string, gconf string) error {
-	if len(args) == 0 || args[0] != "check" {
-		return fmt.Errorf("usage: talkbot store check [--config PATH]")
-	}
-	fs, conf := e.flags("store check", gconf)
-	cfg, err := e.setup(fs, conf, args[1:])
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: cfg.Store.LockTimeout.Duration})
-	if err != nil {
-		return fmt.Errorf("open store (store.path): %w", err)
-	}
-	defer db.Close()
-	fmt.Fprintf(e.stdout, "store: %s\n", db.Path())
-	return db.Check(e.stdout)
-}

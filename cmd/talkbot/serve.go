@@ -17,7 +17,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/talkbot/talkbot/bot"
-	"github.com/talkbot/talkbot/store"
 )
 
 // platform is what serve needs of a chat adapter.
@@ -32,7 +31,7 @@ type platform interface {
 type app struct {
 	cfg       Config
 	log       *slog.Logger
-	db        *store.DB
+	db        dataStore
 	bot       *bot.Bot
 	digest    *bot.Digest
 	schedule  cron.Schedule
@@ -50,9 +49,9 @@ func (e env) open(cfg Config, log *slog.Logger) (_ *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: cfg.Store.LockTimeout.Duration})
+	db, err := openStore(context.Background(), cfg.Store, log)
 	if err != nil {
-		return nil, fmt.Errorf("open store (store.path): %w", err)
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -94,7 +93,7 @@ func (a *app) close() error { return a.db.Close() }
 
 // ready reports whether the store answers and every adapter is connected.
 func (a *app) ready() error {
-	if err := a.db.Ping(); err != nil {
+	if err := pingStore(a.db); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	for name, p := range a.platforms {
@@ -135,6 +134,7 @@ func (e env) serve(ctx context.Context, args []string, gconf string) error {
 		return err
 	}
 	log := e.logger(cfg)
+	cfg.Store.retry = true // wait for PostgreSQL rather than crash-loop; /readyz says why
 	a, err := e.open(cfg, log)
 	if err != nil {
 		return err

@@ -84,11 +84,14 @@ func OpenRetrying(dsn string, o Options) (*DB, error) {
 }
 
 func newDB(dsn string) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
+	if err := CheckDSN(dsn); err != nil {
 		// pgx's parse errors redact passwords only on a best-effort basis,
 		// and the URL parser's errors quote the input: say nothing of it.
-		return nil, errors.New("parse postgres dsn: not a valid postgres:// URL or key=value connection string")
+		return nil, fmt.Errorf("parse postgres dsn: %w", err)
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, err // unreachable: CheckDSN parsed it
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg) // connects lazily
 	if err != nil {
@@ -498,3 +501,15 @@ type redacted struct {
 
 func (r *redacted) Error() string { return r.msg }
 func (r *redacted) Unwrap() error { return r.err }
+
+// String names the database without secrets: database, host, port, user.
+func (db *DB) String() string { return describe(db.pool.Config()) }
+
+// CheckDSN reports whether dsn parses as a PostgreSQL connection string,
+// without connecting. Its error never quotes the DSN.
+func CheckDSN(dsn string) error {
+	if _, err := pgxpool.ParseConfig(dsn); err != nil {
+		return errors.New("not a valid postgres:// URL or key=value connection string")
+	}
+	return nil
+}
