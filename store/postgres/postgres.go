@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -47,6 +48,8 @@ type DB struct {
 	done    chan struct{}
 	closed  bool
 	attempt int
+
+	seenCalls atomic.Uint64 // MarkSeen calls, to prune now and then
 }
 
 var _ bot.Store = (*DB)(nil)

@@ -23,6 +23,14 @@ func mustOpen(tb testing.TB) *DB {
 	return openDSN(tb, pgtest.DSN(tb))
 }
 
+// mustOpenDSN returns the DSN of a fresh, migrated schema.
+func mustOpenDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := pgtest.DSN(tb)
+	openDSN(tb, dsn)
+	return dsn
+}
+
 func openDSN(tb testing.TB, dsn string) *DB {
 	tb.Helper()
 	db, err := Open(context.Background(), dsn, Options{})
