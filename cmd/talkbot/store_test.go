@@ -152,7 +152,12 @@ func TestStoreMigrateAndCheck(t *testing.T) {
 	if !strings.HasPrefix(pgCheck, "store: postgres database") {
 		t.Errorf("store check (postgres) does not name the database:\n%s", pgCheck)
 	}
-	counts := func(s string) string { _, rest, _ := strings.Cut(s, "\n"); return rest }
+	// Beside the first line (the store's name) and the last (each driver's
+	// own schema version), the reports agree.
+	counts := func(s string) string {
+		lines := strings.Split(strings.TrimSpace(s), "\n")
+		return strings.Join(lines[1:len(lines)-1], "\n")
+	}
 	if counts(pgCheck) != counts(boltCheck) {
 		t.Errorf("counts differ:\nbolt:\n%s\npostgres:\n%s", boltCheck, pgCheck)
 	}
