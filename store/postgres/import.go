@@ -38,6 +38,28 @@ func (db *DB) PutSubscriptions(ctx context.Context, subs []bot.Subscription) err
 	return nil
 }
 
+// MarkDeliveries writes many ledger entries, as MarkDelivered does each,
+// in one implicit transaction and one round trip: all are committed or
+// none. Entries for the same (week, channel) apply in order.
+func (db *DB) MarkDeliveries(ctx context.Context, ds []bot.Delivery) error {
+	for _, d := range ds {
+		if err := checkDelivery(d); err != nil {
+			return err
+		}
+	}
+	if err := db.usable(ctx); err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	for _, d := range ds {
+		b.Queue(upsertLedger, ledgerArgs(d)...)
+	}
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+		return db.redact(fmt.Errorf("mark %d deliveries: %w", len(ds), err))
+	}
+	return nil
+}
+
 // Imported counts what Import wrote (Copied) and what it left because the
 // database already held it or something newer (Kept).
 type Imported struct {

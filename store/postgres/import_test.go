@@ -120,3 +120,29 @@ func TestPutSubscriptionsAllOrNothing(t *testing.T) {
 		t.Errorf("got %+v, %v, want %+v", got, err, ok)
 	}
 }
+
+func TestMarkDeliveries(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	ch := bot.ChannelRef{Platform: "slack", Channel: "C1"}
+	ds := []bot.Delivery{
+		{Week: 1, Channel: ch, TalkID: "a", At: t0, Pending: true},
+		{Week: 2, Channel: ch, TalkID: "b", At: t0},
+		{Week: 1, Channel: ch, TalkID: "a", MessageID: "m", At: t0}, // later in the batch: wins
+	}
+	if err := db.MarkDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range ds[1:] {
+		if got, err := db.Delivered(ctx, want.Week, ch); err != nil || got != want {
+			t.Errorf("got %+v, %v, want %+v", got, err, want)
+		}
+	}
+	bad := []bot.Delivery{{Week: 3, Channel: ch, TalkID: "c"}, {Week: -1, Channel: ch}}
+	if err := db.MarkDeliveries(ctx, bad); err == nil {
+		t.Error("MarkDeliveries with a negative week: got nil error")
+	}
+	if _, err := db.Delivered(ctx, 3, ch); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("after a refused batch: got %v, want ErrNotFound", err)
+	}
+}

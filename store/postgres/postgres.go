@@ -397,6 +397,10 @@ func (db *DB) Delivered(ctx context.Context, w bot.Week, ch bot.ChannelRef) (bot
 
 const ledgerColumns = `week, platform, channel, team, talk, message, at, pending`
 
+const upsertLedger = `INSERT INTO ledger (` + ledgerColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	ON CONFLICT (week, platform, channel) DO UPDATE SET team = EXCLUDED.team, talk = EXCLUDED.talk,
+		message = EXCLUDED.message, at = EXCLUDED.at, pending = EXCLUDED.pending`
+
 func ledgerArgs(d bot.Delivery) []any {
 	return []any{int64(d.Week), d.Channel.Platform, d.Channel.Channel, d.Channel.Team, d.TalkID, d.MessageID, d.At, d.Pending}
 }
@@ -417,9 +421,7 @@ func (db *DB) MarkDelivered(ctx context.Context, d bot.Delivery) error {
 	if err := db.usable(ctx); err != nil {
 		return err
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO ledger (`+ledgerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (week, platform, channel) DO UPDATE SET team = EXCLUDED.team, talk = EXCLUDED.talk,
-			message = EXCLUDED.message, at = EXCLUDED.at, pending = EXCLUDED.pending`, ledgerArgs(d)...)
+	_, err := db.pool.Exec(ctx, upsertLedger, ledgerArgs(d)...)
 	if err != nil {
 		return db.redact(fmt.Errorf("mark delivery of week %s to %s: %w", d.Week, d.Channel, err))
 	}
