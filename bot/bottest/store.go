@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/talkbot/talkbot/bot"
 )
@@ -201,4 +202,28 @@ func (s *Store) MarkDelivered(ctx context.Context, d bot.Delivery) error {
 	}
 	s.ledger[ledgerKey{d.Week, key(d.Channel)}] = d
 	return nil
+}
+
+// ClaimDelivery writes d, which must be pending, unless a delivered entry
+// or a pending one written at or after staleBefore stands; it reports
+// whether it wrote d, or else returns the standing entry. It is the
+// in-memory form of the real stores' ledger claim.
+func (s *Store) ClaimDelivery(ctx context.Context, d bot.Delivery, staleBefore time.Time) (bool, bot.Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return false, bot.Delivery{}, s.Err
+	}
+	if !d.Pending {
+		return false, bot.Delivery{}, errors.New("claim delivery: the entry must be pending")
+	}
+	if err := check(ctx, one(d.Channel), d.Week); err != nil {
+		return false, bot.Delivery{}, err
+	}
+	k := ledgerKey{d.Week, key(d.Channel)}
+	if cur, ok := s.ledger[k]; ok && (!cur.Pending || !cur.At.Before(staleBefore)) {
+		return false, cur, nil
+	}
+	s.ledger[k] = d
+	return true, d, nil
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Open) {
 		{"FeaturedOldestFirst", testFeaturedOldestFirst},
 		{"LedgerPerWeekAndChannel", testLedger},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"ClaimDelivery", testClaimDelivery},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,6 +49,15 @@ func Run(t *testing.T, open Open) {
 			tt.fn(t, open(t))
 		})
 	}
+}
+
+// Claimer is the optional capability of a store that makes ledger claims
+// for replicas: ClaimDelivery writes a pending entry only if there is none,
+// or if the one there is pending and older than staleBefore, and reports
+// whether it did, or else the entry that stands. Run tests it on stores
+// that have it.
+type Claimer interface {
+	ClaimDelivery(ctx context.Context, d bot.Delivery, staleBefore time.Time) (bool, bot.Delivery, error)
 }
 
 var (
@@ -420,5 +430,75 @@ func testConcurrentWriters(t *testing.T, s bot.Store) {
 	}
 	if want := []bot.Feature{{Week: 42, TalkID: ids[0]}}; !reflect.DeepEqual(hist, want) {
 		t.Errorf("featured: got %v, want %v", hist, want)
+	}
+}
+
+func testClaimDelivery(t *testing.T, s bot.Store) {
+	c, ok := s.(Claimer)
+	if !ok {
+		t.Skipf("%T makes no claims", s)
+	}
+	ctx := context.Background()
+	claim := func(d bot.Delivery, staleBefore time.Time) (bool, bot.Delivery) {
+		t.Helper()
+		ok, cur, err := c.ClaimDelivery(ctx, d, staleBefore)
+		if err != nil {
+			t.Fatalf("ClaimDelivery(%+v): %v", d, err)
+		}
+		return ok, cur
+	}
+	mine := bot.Delivery{Week: 9, Channel: slackGeneral, TalkID: "a", At: t0, Pending: true}
+	if ok, cur := claim(mine, t0.Add(-time.Hour)); !ok || !reflect.DeepEqual(cur, mine) {
+		t.Errorf("first claim: got %v, %+v, want true and the entry", ok, cur)
+	}
+	// Another claimant, while the claim is fresh: refused, told what stands.
+	theirs := mine
+	theirs.At, theirs.TalkID = t0.Add(time.Minute), "b"
+	if ok, cur := claim(theirs, t0.Add(-time.Hour)); ok || !reflect.DeepEqual(cur, mine) {
+		t.Errorf("claim of a fresh claim: got %v, %+v, want false and %+v", ok, cur, mine)
+	}
+	// The claim went stale (its claimant died): taken over.
+	if ok, cur := claim(theirs, t0.Add(time.Second)); !ok || !reflect.DeepEqual(cur, theirs) {
+		t.Errorf("claim of a stale claim: got %v, %+v, want true", ok, cur)
+	}
+	// A completed delivery is never claimed, however old.
+	done := theirs
+	done.Pending, done.MessageID = false, "m"
+	if err := s.MarkDelivered(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	late := mine
+	late.At = t0.Add(24 * time.Hour)
+	if ok, cur := claim(late, t0.Add(48*time.Hour)); ok || !reflect.DeepEqual(cur, done) {
+		t.Errorf("claim of a delivered entry: got %v, %+v, want false and %+v", ok, cur, done)
+	}
+	if _, _, err := c.ClaimDelivery(ctx, done, t0); err == nil {
+		t.Error("claim with a non-pending entry: got nil error")
+	}
+
+	// Concurrent claimants of one channel: exactly one wins.
+	const claimants = 8
+	wins := make(chan bool, claimants)
+	var wg sync.WaitGroup
+	for i := range claimants {
+		wg.Go(func() {
+			d := bot.Delivery{Week: 10, Channel: discordTalks, TalkID: fmt.Sprint(i), At: t0, Pending: true}
+			ok, _, err := c.ClaimDelivery(ctx, d, t0.Add(-time.Hour))
+			if err != nil {
+				t.Error(err)
+			}
+			wins <- ok
+		})
+	}
+	wg.Wait()
+	close(wins)
+	n := 0
+	for ok := range wins {
+		if ok {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("concurrent claims: %d won, want 1", n)
 	}
 }
