@@ -72,8 +72,8 @@ func currentVersion() int {
 	return len(ms)
 }
 
-// lockKey is the advisory lock that serialises migrations. It is derived
-// from the schema the tables live in, so that talkbots sharing a database
+// lockSQL takes the advisory lock that serialises migrations. Its key is
+// derived from the schema the tables live in, so that talkbots sharing a database
 // but not a schema do not wait for each other.
 const lockSQL = `SELECT pg_advisory_xact_lock(hashtextextended('talkbot migrate ' || current_schema(), 0))`
 

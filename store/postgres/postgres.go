@@ -103,7 +103,7 @@ func newDB(dsn string) (*DB, error) {
 	return &DB{
 		pool:     pool,
 		password: cfg.ConnConfig.Password,
-		err:      fmt.Errorf("connecting to %s: %w", describe(cfg), ErrNotReady),
+		err:      fmt.Errorf("%w: first connection to %s in progress", ErrNotReady, describe(cfg)),
 		ready:    make(chan struct{}),
 		done:     make(chan struct{}),
 	}, nil

@@ -90,7 +90,7 @@ func WithParam(tb testing.TB, dsn, key, value string) string {
 	return u.String()
 }
 
-// Exec runs one statement on the server named by dsn.
+// exec runs one statement on the server named by dsn.
 func exec(tb testing.TB, dsn, sql string) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
