@@ -279,3 +279,26 @@ func TestServePostgres(t *testing.T) {
 		t.Errorf("first replica after delete: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestDigestDryRunPostgres plans the week's digest straight from the
+// database, with no lock file and no running serve to ask.
+func TestDigestDryRunPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	db, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := bot.ChannelRef{Platform: "slack", Channel: "C1"}
+	if err := db.PutSubscription(context.Background(), bot.Subscription{ChannelRef: ch, Since: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	env := map[string]string{"TALKBOT_STORE_DRIVER": "postgres", "TALKBOT_STORE_DSN": dsn}
+	out, _, err := runT(t, env, "", "digest", "--dry-run")
+	if err != nil {
+		t.Fatalf("digest --dry-run: %v", err)
+	}
+	if !strings.Contains(out, "(1 channels)") || !strings.Contains(out, "slack:C1") {
+		t.Errorf("dry run does not plan slack:C1:\n%s", out)
+	}
+}
