@@ -120,7 +120,10 @@ func (db *DB) Path() string { return db.bolt.Path() }
 
 // Ping runs a read-only transaction and reports whether the store is open
 // and initialised. It is cheap enough for readiness probes.
-func (db *DB) Ping() error {
+func (db *DB) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return db.bolt.View(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
 			return errors.New("ping store: meta bucket missing")

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -54,261 +53,6 @@ var (
 	discordTalks = bot.ChannelRef{Platform: "discord", Channel: "123"}
 	t0           = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 )
-
-func TestSubscriptionRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name string
-		sub  bot.Subscription
-	}{
-		{"all talks", bot.Subscription{ChannelRef: slackGeneral, By: "U1", Since: t0, Updated: t0}},
-		{"topics", bot.Subscription{ChannelRef: discordTalks, Topics: []string{"go", "샤딩"}, By: "42", Since: t0, Updated: t0.Add(time.Hour)}},
-		{"paused", bot.Subscription{ChannelRef: slackGeneral, Since: t0, Paused: true, Reason: "channel_not_found", Updated: t0}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := mustOpen(t)
-			if err := db.PutSubscription(ctx, tt.sub); err != nil {
-				t.Fatalf("PutSubscription: %v", err)
-			}
-			got, err := db.Subscription(ctx, tt.sub.ChannelRef)
-			if err != nil {
-				t.Fatalf("Subscription: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.sub) {
-				t.Errorf("got %+v, want %+v", got, tt.sub)
-			}
-		})
-	}
-}
-
-func TestPutSubscriptionReplaces(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	first := bot.Subscription{ChannelRef: slackGeneral, Topics: []string{"go"}, Since: t0, Updated: t0}
-	second := bot.Subscription{ChannelRef: slackGeneral, Since: t0, Updated: t0.Add(time.Minute)}
-	for _, s := range []bot.Subscription{first, second} {
-		if err := db.PutSubscription(ctx, s); err != nil {
-			t.Fatalf("PutSubscription: %v", err)
-		}
-	}
-	got, err := db.Subscription(ctx, slackGeneral)
-	if err != nil {
-		t.Fatalf("Subscription: %v", err)
-	}
-	if !reflect.DeepEqual(got, second) {
-		t.Errorf("got %+v, want %+v", got, second)
-	}
-}
-
-func TestSubscriptionsListsAllInKeyOrder(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	if got, err := db.Subscriptions(ctx); err != nil || len(got) != 0 {
-		t.Fatalf("empty store: got %v, %v, want none, nil", got, err)
-	}
-	subs := []bot.Subscription{
-		{ChannelRef: slackGeneral, Since: t0, Updated: t0},
-		{ChannelRef: discordTalks, Since: t0, Updated: t0},
-		{ChannelRef: bot.ChannelRef{Platform: "slack", Channel: "C0"}, Since: t0, Updated: t0},
-	}
-	for _, s := range subs {
-		if err := db.PutSubscription(ctx, s); err != nil {
-			t.Fatalf("PutSubscription: %v", err)
-		}
-	}
-	got, err := db.Subscriptions(ctx)
-	if err != nil {
-		t.Fatalf("Subscriptions: %v", err)
-	}
-	want := []bot.Subscription{subs[1], subs[2], subs[0]} // discord:123, slack:C0, slack:C1
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
-	}
-}
-
-func TestDeleteSubscription(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: slackGeneral, Since: t0}); err != nil {
-		t.Fatalf("PutSubscription: %v", err)
-	}
-	if err := db.DeleteSubscription(ctx, slackGeneral); err != nil {
-		t.Fatalf("DeleteSubscription: %v", err)
-	}
-	if _, err := db.Subscription(ctx, slackGeneral); !errors.Is(err, bot.ErrNotFound) {
-		t.Errorf("Subscription after delete: got %v, want %v", err, bot.ErrNotFound)
-	}
-}
-
-func TestNotFound(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	// A subscription on another channel, and a delivery of another week,
-	// must not answer for the ones asked about.
-	if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: discordTalks, Since: t0}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.MarkDelivered(ctx, bot.Delivery{Week: 7, Channel: slackGeneral, TalkID: "a"}); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		call func() error
-	}{
-		{"Subscription", func() error { _, err := db.Subscription(ctx, slackGeneral); return err }},
-		{"Subscription same channel other platform", func() error {
-			_, err := db.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: discordTalks.Channel})
-			return err
-		}},
-		{"DeleteSubscription", func() error { return db.DeleteSubscription(ctx, slackGeneral) }},
-		{"Delivered other week", func() error { _, err := db.Delivered(ctx, 8, slackGeneral); return err }},
-		{"Delivered other channel", func() error { _, err := db.Delivered(ctx, 7, discordTalks); return err }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.call(); !errors.Is(err, bot.ErrNotFound) {
-				t.Errorf("got %v, want %v", err, bot.ErrNotFound)
-			}
-		})
-	}
-}
-
-func TestInvalidArguments(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	tests := []struct {
-		name string
-		call func() error
-	}{
-		{"empty platform", func() error {
-			return db.PutSubscription(ctx, bot.Subscription{ChannelRef: bot.ChannelRef{Channel: "C1"}})
-		}},
-		{"empty channel", func() error { _, err := db.Subscription(ctx, bot.ChannelRef{Platform: "slack"}); return err }},
-		{"NUL in platform", func() error {
-			return db.DeleteSubscription(ctx, bot.ChannelRef{Platform: "sl\x00ack", Channel: "C1"})
-		}},
-		{"negative week", func() error { _, err := db.Feature(ctx, "", -1, "a"); return err }},
-		{"empty talk id", func() error { _, err := db.Feature(ctx, "", 1, ""); return err }},
-		{"ledger negative week", func() error {
-			return db.MarkDelivered(ctx, bot.Delivery{Week: -1, Channel: slackGeneral})
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.call()
-			if err == nil || errors.Is(err, bot.ErrNotFound) {
-				t.Errorf("got %v, want an argument error", err)
-			}
-		})
-	}
-}
-
-func TestCanceledContext(t *testing.T) {
-	db := mustOpen(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: slackGeneral}); !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v, want %v", err, context.Canceled)
-	}
-	if _, err := db.Subscription(context.Background(), slackGeneral); !errors.Is(err, bot.ErrNotFound) {
-		t.Errorf("write went through despite a canceled context: got %v, want %v", err, bot.ErrNotFound)
-	}
-}
-
-func TestFeaturePutIfAbsent(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	steps := []struct {
-		scope string
-		week  bot.Week
-		talk  string
-		want  string
-	}{
-		{"", 100, "a", "a"},
-		{"", 100, "b", "a"}, // week taken: the first id stands
-		{"go", 100, "c", "c"},
-		{"go", 100, "a", "c"},
-		{"", 101, "b", "b"},
-	}
-	for _, s := range steps {
-		got, err := db.Feature(ctx, s.scope, s.week, s.talk)
-		if err != nil {
-			t.Fatalf("Feature(%q, %d, %q): %v", s.scope, s.week, s.talk, err)
-		}
-		if got != s.want {
-			t.Errorf("Feature(%q, %d, %q): got %v, want %v", s.scope, s.week, s.talk, got, s.want)
-		}
-	}
-}
-
-func TestFeaturedOldestFirst(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	// Recorded out of order, and across a byte boundary (255 → 256) where
-	// little-endian or decimal-string keys would sort wrongly.
-	weeks := []bot.Week{2900, 256, 3, 255, 1 << 40}
-	for _, w := range weeks {
-		if _, err := db.Feature(ctx, "go", w, fmt.Sprintf("t%d", w)); err != nil {
-			t.Fatalf("Feature: %v", err)
-		}
-	}
-	if _, err := db.Feature(ctx, "", 1, "other-scope"); err != nil {
-		t.Fatalf("Feature: %v", err)
-	}
-	got, err := db.Featured(ctx, "go")
-	if err != nil {
-		t.Fatalf("Featured: %v", err)
-	}
-	var want []bot.Feature
-	for _, w := range []bot.Week{3, 255, 256, 2900, 1 << 40} {
-		want = append(want, bot.Feature{Week: w, TalkID: fmt.Sprintf("t%d", w)})
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
-
-	got, err = db.Featured(ctx, "never")
-	if err != nil || len(got) != 0 {
-		t.Errorf("unknown scope: got %v, %v, want none, nil", got, err)
-	}
-}
-
-func TestLedgerPerWeekAndChannel(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	ds := []bot.Delivery{
-		{Week: 10, Channel: slackGeneral, TalkID: "a", MessageID: "1700000000.000100", At: t0},
-		{Week: 10, Channel: discordTalks, TalkID: "b", MessageID: "999", At: t0.Add(time.Second)},
-		{Week: 11, Channel: slackGeneral, TalkID: "c", At: t0.Add(7 * 24 * time.Hour)},
-	}
-	for _, d := range ds {
-		if err := db.MarkDelivered(ctx, d); err != nil {
-			t.Fatalf("MarkDelivered: %v", err)
-		}
-	}
-	for _, want := range ds {
-		t.Run(fmt.Sprintf("%d/%s", want.Week, want.Channel), func(t *testing.T) {
-			got, err := db.Delivered(ctx, want.Week, want.Channel)
-			if err != nil {
-				t.Fatalf("Delivered: %v", err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("got %+v, want %+v", got, want)
-			}
-		})
-	}
-
-	// A second write for the same (week, channel) replaces the entry.
-	again := ds[0]
-	again.MessageID = "1700000000.000200"
-	if err := db.MarkDelivered(ctx, again); err != nil {
-		t.Fatalf("MarkDelivered: %v", err)
-	}
-	if got, err := db.Delivered(ctx, again.Week, again.Channel); err != nil || got.MessageID != again.MessageID {
-		t.Errorf("after rewrite: got %+v, %v, want message %v", got, err, again.MessageID)
-	}
-}
 
 func TestPersistsAcrossReopen(t *testing.T) {
 	ctx := context.Background()
@@ -512,7 +256,7 @@ func TestSecondOpenFailsFast(t *testing.T) {
 		t.Errorf("message: got %q, want %q", err, want)
 	}
 	// The first DB is unaffected.
-	if err := db.Ping(); err != nil {
+	if err := db.Ping(context.Background()); err != nil {
 		t.Errorf("Ping of the first DB: %v", err)
 	}
 }
@@ -584,11 +328,11 @@ func TestPing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Ping(); err != nil {
+	if err := db.Ping(context.Background()); err != nil {
 		t.Errorf("open: got %v, want nil", err)
 	}
 	db.Close()
-	if err := db.Ping(); err == nil {
+	if err := db.Ping(context.Background()); err == nil {
 		t.Errorf("closed: got nil, want an error")
 	}
 }
@@ -664,77 +408,6 @@ func TestCheckReportsUndecodableValue(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "subscriptions: 1 (paused: 0)") {
 		t.Errorf("output %q lacks the counts", &out)
-	}
-}
-
-// TestConcurrentWriters runs writers and readers on one DB; run it with
-// -race. Every writer must land, and all callers of Feature for one week
-// must agree on one id.
-func TestConcurrentWriters(t *testing.T) {
-	ctx := context.Background()
-	db := mustOpen(t)
-	const workers, each = 8, 25
-
-	var wg sync.WaitGroup
-	ids := make([]string, workers)
-	errs := make(chan error, workers)
-	for i := range workers {
-		wg.Go(func() {
-			id, err := db.Feature(ctx, "", 42, fmt.Sprintf("talk-%d", i))
-			if err != nil {
-				errs <- err
-				return
-			}
-			ids[i] = id
-			for j := range each {
-				ch := bot.ChannelRef{Platform: "slack", Channel: fmt.Sprintf("C%d-%d", i, j)}
-				if err := db.PutSubscription(ctx, bot.Subscription{ChannelRef: ch, Since: t0}); err != nil {
-					errs <- err
-					return
-				}
-				if err := db.MarkDelivered(ctx, bot.Delivery{Week: 42, Channel: ch, TalkID: id}); err != nil {
-					errs <- err
-					return
-				}
-				if _, err := db.Delivered(ctx, 42, ch); err != nil {
-					errs <- err
-					return
-				}
-				if _, err := db.Subscriptions(ctx); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-
-	for i, id := range ids {
-		if id != ids[0] {
-			t.Errorf("Feature caller %d: got %v, want %v", i, id, ids[0])
-		}
-	}
-	subs, err := db.Subscriptions(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(subs), workers*each; got != want {
-		t.Errorf("subscriptions: got %v, want %v", got, want)
-	}
-	hist, err := db.Featured(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []bot.Feature{{Week: 42, TalkID: ids[0]}}; !reflect.DeepEqual(hist, want) {
-		t.Errorf("featured: got %v, want %v", hist, want)
-	}
-	var out bytes.Buffer
-	if err := db.Check(&out); err != nil {
-		t.Errorf("Check after concurrent writes: %v\n%s", err, &out)
 	}
 }
 
@@ -814,5 +487,50 @@ func TestOpenErrorSaysThePathOnce(t *testing.T) {
 	_, err := Open(path, Options{})
 	if err == nil || strings.Count(err.Error(), path) != 1 || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("got %v, want one mention of %s and fs.ErrNotExist", err, path)
+	}
+}
+
+func TestContents(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	subs := []bot.Subscription{
+		{ChannelRef: bot.ChannelRef{Platform: "discord", Channel: "123"}, Since: t0, Updated: t0},
+		{ChannelRef: bot.ChannelRef{Platform: "slack", Team: "T1", Channel: "C1"}, Topics: []string{"go"}, Since: t0, Updated: t0},
+	}
+	if err := db.PutSubscriptions(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct {
+		scope string
+		w     bot.Week
+		id    string
+	}{{"", 2, "b"}, {"", 1, "a"}, {"go", 1, "c"}} {
+		if _, err := db.Feature(ctx, f.scope, f.w, f.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds := []bot.Delivery{
+		{Week: 1, Channel: subs[1].ChannelRef, TalkID: "c", MessageID: "m", At: t0},
+		{Week: 2, Channel: subs[0].ChannelRef, TalkID: "b", At: t0, Pending: true},
+	}
+	for _, d := range ds {
+		if err := db.MarkDelivered(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.Contents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Contents{
+		Subscriptions: subs,
+		Featured: map[string][]bot.Feature{
+			"":   {{Week: 1, TalkID: "a"}, {Week: 2, TalkID: "b"}},
+			"go": {{Week: 1, TalkID: "c"}},
+		},
+		Deliveries: ds,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }

@@ -3,8 +3,12 @@ package bottest
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/talkbot/talkbot/bot"
 )
@@ -37,12 +41,36 @@ func NewStore() *Store {
 
 func key(ch bot.ChannelRef) bot.ChannelRef { ch.Team = ""; return ch }
 
+// check refuses what the real stores refuse: a canceled context, a channel
+// without platform or channel (or a NUL in the platform), a negative week.
+func check(ctx context.Context, chs []bot.ChannelRef, weeks ...bot.Week) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, ch := range chs {
+		if ch.Platform == "" || ch.Channel == "" || strings.ContainsRune(ch.Platform, 0) {
+			return fmt.Errorf("channel %q: platform and channel are required, without NUL", ch)
+		}
+	}
+	for _, w := range weeks {
+		if w < 0 {
+			return fmt.Errorf("week %d: before 1970-01-05", int64(w))
+		}
+	}
+	return nil
+}
+
+func one(ch bot.ChannelRef) []bot.ChannelRef { return []bot.ChannelRef{ch} }
+
 // Subscription implements bot.Store.
-func (s *Store) Subscription(_ context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
+func (s *Store) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscription, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return bot.Subscription{}, s.Err
+	}
+	if err := check(ctx, one(ch)); err != nil {
+		return bot.Subscription{}, err
 	}
 	sub, ok := s.subs[key(ch)]
 	if !ok {
@@ -53,23 +81,32 @@ func (s *Store) Subscription(_ context.Context, ch bot.ChannelRef) (bot.Subscrip
 }
 
 // PutSubscription implements bot.Store.
-func (s *Store) PutSubscription(_ context.Context, sub bot.Subscription) error {
+func (s *Store) PutSubscription(ctx context.Context, sub bot.Subscription) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return s.Err
 	}
+	if err := check(ctx, one(sub.ChannelRef)); err != nil {
+		return err
+	}
 	sub.Topics = slices.Clone(sub.Topics)
+	if len(sub.Topics) == 0 {
+		sub.Topics = nil
+	}
 	s.subs[key(sub.ChannelRef)] = sub
 	return nil
 }
 
 // DeleteSubscription implements bot.Store.
-func (s *Store) DeleteSubscription(_ context.Context, ch bot.ChannelRef) error {
+func (s *Store) DeleteSubscription(ctx context.Context, ch bot.ChannelRef) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return s.Err
+	}
+	if err := check(ctx, one(ch)); err != nil {
+		return err
 	}
 	if _, ok := s.subs[key(ch)]; !ok {
 		return bot.ErrNotFound
@@ -79,14 +116,18 @@ func (s *Store) DeleteSubscription(_ context.Context, ch bot.ChannelRef) error {
 }
 
 // Subscriptions implements bot.Store, in channel order.
-func (s *Store) Subscriptions(context.Context) ([]bot.Subscription, error) {
+func (s *Store) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return nil, s.Err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var out []bot.Subscription
 	for _, sub := range s.subs {
+		sub.Topics = slices.Clone(sub.Topics)
 		out = append(out, sub)
 	}
 	slices.SortFunc(out, func(a, b bot.Subscription) int {
@@ -96,21 +137,30 @@ func (s *Store) Subscriptions(context.Context) ([]bot.Subscription, error) {
 }
 
 // Featured implements bot.Store.
-func (s *Store) Featured(_ context.Context, scope string) ([]bot.Feature, error) {
+func (s *Store) Featured(ctx context.Context, scope string) ([]bot.Feature, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return nil, s.Err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return slices.Clone(s.featured[scope]), nil
 }
 
 // Feature implements bot.Store.
-func (s *Store) Feature(_ context.Context, scope string, w bot.Week, id string) (string, error) {
+func (s *Store) Feature(ctx context.Context, scope string, w bot.Week, id string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return "", s.Err
+	}
+	if id == "" {
+		return "", errors.New("feature talk: empty talk id")
+	}
+	if err := check(ctx, nil, w); err != nil {
+		return "", err
 	}
 	for _, f := range s.featured[scope] {
 		if f.Week == w {
@@ -124,11 +174,14 @@ func (s *Store) Feature(_ context.Context, scope string, w bot.Week, id string) 
 }
 
 // Delivered implements bot.Store.
-func (s *Store) Delivered(_ context.Context, w bot.Week, ch bot.ChannelRef) (bot.Delivery, error) {
+func (s *Store) Delivered(ctx context.Context, w bot.Week, ch bot.ChannelRef) (bot.Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return bot.Delivery{}, s.Err
+	}
+	if err := check(ctx, one(ch), w); err != nil {
+		return bot.Delivery{}, err
 	}
 	d, ok := s.ledger[ledgerKey{w, key(ch)}]
 	if !ok {
@@ -138,12 +191,39 @@ func (s *Store) Delivered(_ context.Context, w bot.Week, ch bot.ChannelRef) (bot
 }
 
 // MarkDelivered implements bot.Store.
-func (s *Store) MarkDelivered(_ context.Context, d bot.Delivery) error {
+func (s *Store) MarkDelivered(ctx context.Context, d bot.Delivery) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Err != nil {
 		return s.Err
 	}
+	if err := check(ctx, one(d.Channel), d.Week); err != nil {
+		return err
+	}
 	s.ledger[ledgerKey{d.Week, key(d.Channel)}] = d
 	return nil
+}
+
+// ClaimDelivery writes d, which must be pending, unless a delivered entry
+// or a pending one written at or after staleBefore stands; it reports
+// whether it wrote d, or else returns the standing entry. It is the
+// in-memory form of the real stores' ledger claim.
+func (s *Store) ClaimDelivery(ctx context.Context, d bot.Delivery, staleBefore time.Time) (bool, bot.Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return false, bot.Delivery{}, s.Err
+	}
+	if !d.Pending {
+		return false, bot.Delivery{}, errors.New("claim delivery: the entry must be pending")
+	}
+	if err := check(ctx, one(d.Channel), d.Week); err != nil {
+		return false, bot.Delivery{}, err
+	}
+	k := ledgerKey{d.Week, key(d.Channel)}
+	if cur, ok := s.ledger[k]; ok && (!cur.Pending || !cur.At.Before(staleBefore)) {
+		return false, cur, nil
+	}
+	s.ledger[k] = d
+	return true, d, nil
 }

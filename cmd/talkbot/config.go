@@ -12,6 +12,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
+
+	"github.com/talkbot/talkbot/store/postgres"
 )
 
 // Config is talkbot's configuration: defaults, then the TOML file, then
@@ -66,8 +68,12 @@ func (d DiscordConfig) Enabled() bool { return d.BotToken != "" || d.PublicKey !
 
 // StoreConfig mirrors the [store] section.
 type StoreConfig struct {
+	Driver      string   `toml:"driver"` // "bolt" or "postgres"
 	Path        string   `toml:"path"`
 	LockTimeout Duration `toml:"lock_timeout"`
+	DSN         string   `toml:"dsn"` // secret: never logged or quoted in errors
+
+	retry bool // set by serve: a PostgreSQL store connects in the background
 }
 
 // DigestConfig mirrors the [digest] section.
@@ -107,7 +113,7 @@ func defaultConfig() Config {
 	return Config{
 		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration{15 * time.Second}},
 		Discord: DiscordConfig{Gateway: true},
-		Store:   StoreConfig{Path: "talkbot.db", LockTimeout: Duration{time.Second}},
+		Store:   StoreConfig{Driver: driverBolt, Path: "talkbot.db", LockTimeout: Duration{time.Second}},
 		Digest:  DigestConfig{Schedule: "0 9 * * MON", Timezone: "Asia/Seoul", Workers: 8},
 		Log:     LogConfig{Format: "text", Level: "info"},
 	}
@@ -169,7 +175,9 @@ func (c *Config) envVars() []struct {
 		{"TALKBOT_DISCORD_APP_ID", "discord.app_id", str(&c.Discord.AppID)},
 		{"TALKBOT_DISCORD_GUILD_ID", "discord.guild_id", str(&c.Discord.GuildID)},
 		{"TALKBOT_DISCORD_API_URL", "discord.api_url", str(&c.Discord.APIURL)},
+		{"TALKBOT_STORE_DRIVER", "store.driver", str(&c.Store.Driver)},
 		{"TALKBOT_STORE_PATH", "store.path", str(&c.Store.Path)},
+		{"TALKBOT_STORE_DSN", "store.dsn", str(&c.Store.DSN)},
 		{"TALKBOT_STORE_LOCK_TIMEOUT", "store.lock_timeout", c.Store.LockTimeout.UnmarshalString},
 		{"TALKBOT_DIGEST_SCHEDULE", "digest.schedule", str(&c.Digest.Schedule)},
 		{"TALKBOT_DIGEST_TIMEZONE", "digest.timezone", str(&c.Digest.Timezone)},
@@ -221,8 +229,20 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s must be a positive duration such as \"10s\", not %s", d.key, d.val)
 		}
 	}
-	if c.Store.Path == "" {
-		return errors.New("store.path must not be empty")
+	switch c.Store.Driver {
+	case driverBolt:
+		if c.Store.Path == "" {
+			return errors.New("store.path must not be empty")
+		}
+	case driverPostgres:
+		if c.Store.DSN == "" {
+			return errors.New(`store.dsn must be set when store.driver is "postgres" (or set TALKBOT_STORE_DSN)`)
+		}
+		if err := postgres.CheckDSN(c.Store.DSN); err != nil {
+			return fmt.Errorf("store.dsn: %w", err)
+		}
+	default:
+		return fmt.Errorf("store.driver must be \"bolt\" or \"postgres\", not %q", c.Store.Driver)
 	}
 	if c.HTTP.Addr == "" {
 		return errors.New("http.addr must not be empty")

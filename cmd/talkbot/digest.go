@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/store"
@@ -112,25 +111,4 @@ func (a *app) planLines(plan []bot.Planned) []string {
 		out = append(out, p.Sub.ChannelRef.String()+"\t"+talk+"\t"+state)
 	}
 	return out
-}
-
-func (e env) storeCmd(ctx context.Context, args []string, gconf string) error {
-	if len(args) == 0 || args[0] != "check" {
-		return fmt.Errorf("usage: talkbot store check [--config PATH]")
-	}
-	fs, conf := e.flags("store check", gconf)
-	cfg, rest, err := e.setup(fs, conf, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("store check takes no arguments, not %q", strings.Join(rest, " "))
-	}
-	db, err := openStore(cfg, true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	fmt.Fprintf(e.stdout, "store: %s\n", db.Path())
-	return db.Check(e.stdout)
 }

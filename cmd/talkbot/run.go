@@ -33,7 +33,9 @@ Usage:
   talkbot serve                            run the bot (HTTP, Slack, Discord, digest)
   talkbot digest [--dry-run | --now]       show (writing nothing) or run this week's digest
   talkbot lint [DIR]                       validate a recap corpus (default: recaps.dir, else the embedded one)
-  talkbot store check                      verify the store file and print counts (read-only)
+  talkbot store check                      verify the store (bbolt or PostgreSQL) and print counts (read-only)
+  talkbot store migrate --from bolt:PATH --to postgres[:DSN]
+                                           copy a bbolt store into PostgreSQL (repeatable)
   talkbot version                          print version information
 
 Every subcommand takes --config PATH (default: config.toml if present).

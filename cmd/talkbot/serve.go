@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,7 +19,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/talkbot/talkbot/bot"
-	"github.com/talkbot/talkbot/store"
 )
 
 // platform is what serve needs of a chat adapter.
@@ -35,7 +33,7 @@ type platform interface {
 type app struct {
 	cfg       Config
 	log       *slog.Logger
-	db        *store.DB
+	db        dataStore
 	bot       *bot.Bot
 	digest    *bot.Digest
 	schedule  cron.Schedule
@@ -70,7 +68,7 @@ func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err e
 	if err != nil {
 		return nil, err
 	}
-	db, err := openStore(cfg, readOnly)
+	db, err := openStore(context.Background(), cfg.Store, log, readOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -110,31 +108,11 @@ func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err e
 	return a, nil
 }
 
-// errNoStore is returned, wrapped, by openStore for a read-only command
-// when there is no store file.
-var errNoStore = errors.New("no store file")
-
-// openStore opens the store at store.path. Read-only, it neither creates
-// nor migrates the file, and says so when there is none.
-func openStore(cfg Config, readOnly bool) (*store.DB, error) {
-	path := cfg.Store.Path
-	if readOnly {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w at %s (store.path): talkbot serve creates it; run this command where serve runs, or set store.path (env TALKBOT_STORE_PATH)", errNoStore, path)
-		}
-	}
-	db, err := store.Open(path, store.Options{Timeout: cfg.Store.LockTimeout.Duration, ReadOnly: readOnly})
-	if err != nil {
-		return nil, fmt.Errorf("store.path: %w", err)
-	}
-	return db, nil
-}
-
 func (a *app) close() error { return a.db.Close() }
 
 // ready reports whether the store answers and every adapter is connected.
 func (a *app) ready() error {
-	if err := a.db.Ping(); err != nil {
+	if err := pingStore(a.db); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	for name, p := range a.platforms {
@@ -222,6 +200,7 @@ func (e env) serve(ctx context.Context, args []string, gconf string) error {
 			return fmt.Errorf("http.addr: %w", err)
 		}
 	}
+	cfg.Store.retry = true // wait for PostgreSQL rather than crash-loop; /readyz says why
 	a, err := e.open(cfg, log)
 	if err != nil {
 		return err
