@@ -6,7 +6,12 @@ import (
 	"testing"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/textlimit"
 )
+
+// length is textlimit.Width, as the limit checks of this package's tests
+// call it.
+func length(s string) int { return textlimit.Width(s) }
 
 func TestFooterMarker(t *testing.T) {
 	long := strings.Repeat("f", 3000)

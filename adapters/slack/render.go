@@ -4,16 +4,17 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/textlimit"
 )
 
 // Slack's Block Kit limits, in characters. Slack counts characters as
-// JavaScript does (UTF-16 code units), so width does too: for text outside
-// the Basic Multilingual Plane that is stricter than counting runes.
+// JavaScript does (UTF-16 code units), so textlimit.Width does too:
+// for text outside the Basic Multilingual Plane that is stricter than
+// counting runes.
 const (
 	maxBlocks       = 50
 	maxSectionText  = 3000
@@ -65,41 +66,20 @@ func render(rep bot.Reply, v view) message {
 // text a user typed ("<!channel>", "<@U123>") is shown, not interpreted.
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// esc escapes s for any Slack text field.
-func esc(s string) string { return escaper.Replace(s) }
-
-// width returns the length of s as Slack counts it, in UTF-16 code units.
-// A rune never takes more UTF-16 units than UTF-8 bytes, so len(s) bounds
-// it from above, which cut and pack use to skip the count.
-func width(s string) int {
-	n := 0
-	for _, r := range s {
-		n += max(utf16.RuneLen(r), 1)
-	}
-	return n
-}
+// esc escapes s for any Slack text field. Invalid UTF-8 becomes U+FFFD.
+func esc(s string) string { return escaper.Replace(textlimit.ValidUTF8(s)) }
 
 // cut shortens escaped text s to at most n characters, cutting on a rune
 // boundary, never inside an HTML entity, and ending with "…" when cut.
-func cut(s string, n int) string {
-	if len(s) <= n || width(s) <= n {
-		return s
-	}
-	w, end := 0, len(s)
-	for i, r := range s {
-		rw := max(utf16.RuneLen(r), 1)
-		if w+rw > n-1 { // keep room for "…"
-			end = i // a rune boundary, also in invalid UTF-8
-			break
-		}
-		w += rw
-	}
-	s = s[:end]
-	// Every "&" in escaped text starts an entity: drop a partial one.
+func cut(s string, n int) string { return textlimit.CutTidy(s, n, dropEntity) }
+
+// dropEntity drops a trailing HTML entity that a cut left incomplete: in
+// escaped text every "&" starts one.
+func dropEntity(s string) string {
 	if i := strings.LastIndexByte(s, '&'); i >= 0 && !strings.Contains(s[i:], ";") {
-		s = s[:i]
+		return s[:i]
 	}
-	return strings.TrimRight(s, " \n\t") + "…"
+	return s
 }
 
 // line escapes plain text and cuts it to n characters.
@@ -173,11 +153,11 @@ func pack(lines []textLine, n int) []string {
 		// the bound says the line might not fit.
 		lw := len(l.pre) + len(l.text) + len(l.post)
 		if lw > n || w+1+lw > n {
-			lw = width(l.pre) + width(l.text) + width(l.post)
+			lw = textlimit.Width(l.pre) + textlimit.Width(l.text) + textlimit.Width(l.post)
 		}
 		if lw > n {
 			l = textLine{text: cut(l.pre+l.text+l.post, n)}
-			lw = width(l.text)
+			lw = textlimit.Width(l.text)
 		}
 		if cur.Len() > 0 && w+1+lw > n {
 			out = append(out, cur.String())
@@ -223,7 +203,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 	var fields []*slackapi.TextBlockObject
 	for _, f := range rep.Fields {
 		name := line(f.Name, maxFieldText/4)
-		val := cut(esc(strings.TrimSpace(f.Value)), maxFieldText-width(name)-3)
+		val := cut(esc(strings.TrimSpace(f.Value)), maxFieldText-textlimit.Width(name)-3)
 		if name == "" && val == "" {
 			continue
 		}
