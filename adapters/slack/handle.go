@@ -35,7 +35,7 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	if !usesStore(cmd) && a.budget > 0 {
 		// Searches and listings are answered from memory in microseconds:
 		// answer inline, without a background job.
-		m := private(a.bot.Handle(ctx, req))
+		m := a.private(a.bot.Handle(ctx, req))
 		return &m
 	}
 
@@ -47,7 +47,7 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	gaveUp := make(chan struct{})
 	started := a.spawn(func(ctx context.Context) {
 		a.authorize(ctx, &req)
-		m := private(a.bot.Handle(ctx, req))
+		m := a.private(a.bot.Handle(ctx, req))
 		select {
 		case answer <- m:
 		case <-gaveUp:
@@ -76,10 +76,8 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 }
 
 // private renders rep as an ephemeral answer.
-func private(rep bot.Reply) message {
-	m := render(rep, view{})
-	m.ResponseType = responseEphemeral
-	return m
+func (a *Adapter) private(rep bot.Reply) message {
+	return a.answers.render(rep, view{}, responseEphemeral)
 }
 
 // redact removes URLs from err's text for logging: a response_url
@@ -132,7 +130,7 @@ func (a *Adapter) interaction(cb slackapi.InteractionCallback) {
 			a.share(ctx, cb, req, rep)
 			return
 		}
-		m := private(rep)
+		m := a.private(rep)
 		// "Next results" replaces the private answer it belongs to; "Show
 		// full recap" adds one, keeping the list. Below a public message,
 		// both answer privately.

@@ -1,9 +1,13 @@
 package slack
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -47,19 +51,109 @@ type view struct {
 }
 
 // message is a Slack message as sent in a slash-command response, through a
-// response_url, and (as form fields) through chat.postMessage.
+// response_url, and (as form fields) through chat.postMessage. Blocks are
+// read-only once rendered: a renderCache shares them between answers.
 type message struct {
 	ResponseType    string           `json:"response_type,omitempty"`
 	ReplaceOriginal bool             `json:"replace_original,omitempty"`
 	DeleteOriginal  bool             `json:"delete_original,omitempty"`
 	Text            string           `json:"text,omitempty"`
 	Blocks          []slackapi.Block `json:"blocks,omitempty"`
+
+	// encoded is the JSON a renderCache made of this message, or nil.
+	encoded *encodedMessage
+}
+
+// encodedMessage is a message and its JSON.
+type encodedMessage struct {
+	of   message // with encoded nil
+	json []byte
+}
+
+// encodeJSON returns the JSON of v, without escaping "<", ">" and "&" for
+// HTML (Slack's own escapes, "&lt;", must reach Slack as written) and
+// ending in a newline. A *message that came from a renderCache and was not
+// changed since is not encoded again.
+func encodeJSON(v any) ([]byte, error) {
+	if m, ok := v.(*message); ok && m.encoded != nil {
+		plain := *m
+		plain.encoded = nil
+		// Cheap: DeepEqual stops at the blocks, which are the same slice.
+		if reflect.DeepEqual(plain, m.encoded.of) {
+			return m.encoded.json, nil
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // render turns a reply into a message: Block Kit blocks within Slack's limits
 // and an escaped plain fallback text.
 func render(rep bot.Reply, v view) message {
 	return message{Text: fallback(rep), Blocks: blocks(rep, v)}
+}
+
+// maxCached bounds a renderCache. Answers are a few KB, so a full cache
+// holds a few MB; when it is full it starts over.
+const maxCached = 1024
+
+// renderCache remembers rendered messages, and their JSON, by the reply,
+// view and response type they were made for, so that an answer asked for
+// again is neither rendered nor encoded again: rendering and encoding cost
+// several times what the core spends finding the answer. A hit is checked
+// against the whole reply, so a reply that changed (another page, another
+// random talk, a subscription) is rendered afresh. The zero value is an
+// empty cache; it is safe for concurrent use.
+type renderCache struct {
+	mu      sync.Mutex
+	entries map[cacheKey]*cached
+}
+
+// cacheKey is what a reply is looked up by; the entry found is then
+// compared with the whole reply.
+type cacheKey struct {
+	v                          view
+	responseType               string
+	title, intro, footer, item string
+}
+
+type cached struct {
+	rep bot.Reply
+	m   message
+}
+
+// render is render(rep, v) with the response type set, from the cache when
+// it holds the same reply. The message's blocks are shared: read-only.
+func (c *renderCache) render(rep bot.Reply, v view, responseType string) message {
+	k := cacheKey{v: v, responseType: responseType, title: rep.Title, intro: rep.Intro, footer: rep.Footer}
+	if len(rep.Items) > 0 {
+		k.item = rep.Items[0].Text
+	}
+	c.mu.Lock()
+	e := c.entries[k]
+	c.mu.Unlock()
+	if e != nil && reflect.DeepEqual(e.rep, rep) {
+		return e.m
+	}
+	m := render(rep, v)
+	m.ResponseType = responseType
+	b, err := encodeJSON(m)
+	if err != nil {
+		return m
+	}
+	m.encoded = &encodedMessage{of: m, json: b}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) >= maxCached {
+		c.entries = make(map[cacheKey]*cached)
+	}
+	c.entries[k] = &cached{rep, m}
+	c.mu.Unlock()
+	return m
 }
 
 // escaper escapes the three characters that Slack's mrkdwn parses, so that

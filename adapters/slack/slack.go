@@ -98,6 +98,8 @@ type Adapter struct {
 	budget time.Duration // inlineBudget; tests set 0 to force the deferred path
 	seen   *seenSet      // event ids already answered
 
+	answers renderCache // rendered private answers, by reply
+
 	selfMu sync.Mutex
 	self   string // the bot's own user id, from auth.test
 
