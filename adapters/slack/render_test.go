@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/textlimit"
 )
@@ -246,5 +247,23 @@ func TestCutInvalidUTF8(t *testing.T) {
 	got := cut("a\xff\xff\xffbbbb", 5)
 	if textlimit.Width(got) > 5 {
 		t.Errorf("cut of invalid UTF-8: got %q (%d wide), want at most 5", got, textlimit.Width(got))
+	}
+}
+
+// TestRenderGolden renders every golden reply (bottest.Cases) as the
+// private Block Kit answer to a slash command, and checks it against Block
+// Kit's limits.
+func TestRenderGolden(t *testing.T) {
+	for _, r := range bottest.GoldenReplies(t) {
+		t.Run(r.Name, func(t *testing.T) {
+			m := render(r.Reply, view{})
+			m.ResponseType = responseEphemeral
+			body, err := encodeJSON(&m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkLimits(t, decodeMessage(t, string(body))["blocks"].([]any))
+			bottest.GoldenJSON(t, "replies/"+r.Name+".json", body)
+		})
 	}
 }
