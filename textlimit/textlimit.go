@@ -36,9 +36,20 @@ func Width(s string) int {
 	return n
 }
 
-// Fits reports whether s is at most n wide, without counting when its byte
-// length already says so.
-func Fits(s string, n int) bool { return len(s) <= n || Width(s) <= n }
+// Fits reports whether s is at most n wide. It counts no further than n+1,
+// and not at all when the byte length already says so.
+func Fits(s string, n int) bool {
+	if len(s) <= n {
+		return true
+	}
+	w := 0
+	for _, r := range s {
+		if w += runeWidth(r); w > n {
+			return false
+		}
+	}
+	return true
+}
 
 // Cut returns s when it is at most n wide. Otherwise it returns the longest
 // prefix of s that fits in n-1, cut on a rune boundary and without trailing
@@ -68,7 +79,7 @@ func CutTidy(s string, n int, tidy func(prefix string) string) string {
 // Prefix returns the longest prefix of s that is at most n wide, ending on a
 // rune boundary (between bytes, for invalid UTF-8).
 func Prefix(s string, n int) string {
-	if Fits(s, n) {
+	if len(s) <= n {
 		return s
 	}
 	w := 0

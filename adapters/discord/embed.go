@@ -141,9 +141,9 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 		fs[i].name, fs[i].value = nonEmpty(cut(f.name, maxFieldName)), nonEmpty(cutLines(f.value, maxFieldValue))
 	}
 
-	// Footers show no Markdown, so the footer is not escaped. The marker
-	// is kept whole.
-	footer := r.Footer
+	// Footers show no Markdown, so the footer is not escaped, but it
+	// mentions no one either. The marker is kept whole.
+	footer := mentions.Replace(textlimit.ValidUTF8(r.Footer))
 	if marker != "" {
 		if footer != "" {
 			footer = cut(footer, maxFooter-textlimit.Width(marker)-3) + " · "
@@ -201,6 +201,7 @@ func buttons(r bot.Reply) []discordgo.MessageComponent {
 		if a.Kind == bot.ActionShare {
 			style = discordgo.PrimaryButton
 		}
+		label = mentions.Replace(textlimit.ValidUTF8(label))
 		return discordgo.Button{Label: cut(label, maxButtonLabel), Style: style, CustomID: a.Value}, true
 	}
 	var top, items []discordgo.Button
@@ -241,10 +242,17 @@ func buttons(r bot.Reply) []discordgo.MessageComponent {
 // a query such as "[click](https://evil)" quoted in a reply cannot become a
 // link, and "<@id>", "<@&role>" or "<#channel>" cannot become a mention
 // (allowed_mentions would keep it silent, but it would still render as
-// one). Bare URLs stay links.
+// one). "@everyone" and "@here" get a zero-width space after the "@".
+// Bare URLs stay links.
 var markdown = strings.NewReplacer(
 	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`, `[`, `\[`, `]`, `\]`, `<`, `\<`,
+	"@everyone", "@\u200beveryone", "@here", "@\u200bhere",
 )
+
+// mentions breaks "@everyone" and "@here" with a zero-width space, for text
+// that shows no Markdown (footers, button labels): they are the mentions
+// that need no "<".
+var mentions = strings.NewReplacer("@everyone", "@\u200beveryone", "@here", "@\u200bhere")
 
 // escape escapes Markdown in plain text: the characters above, and a ">",
 // "#" or "-#" that would start a quote, heading or subtext line.

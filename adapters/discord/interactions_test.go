@@ -120,7 +120,7 @@ func TestCommands(t *testing.T) {
 		{"speaker Johnny", []string{"Johnny"}},
 		{"show " + id, []string{"id: " + id, "Summary"}},
 		{"help", []string{"talkbot: conference talk recaps", "talk speaker"}},
-		{"@everyone <@&123>", []string{`@everyone \<@&123>`}},
+		{"@everyone <@&123>", []string{"@\u200beveryone \\<@&123>"}}, // allowed_mentions aside, @everyone is broken up
 		{"<@42> in <#7> [click](https://evil.example)", []string{`\<@42> in \<#7> \[click\](https://evil.example)`}},
 	}
 	for _, tt := range tests {
