@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/talkbot/talkbot/bot"
@@ -65,6 +66,16 @@ func TestRenderCache(t *testing.T) {
 	plain.encoded = nil
 	if got, want := encode(m), encode(plain); got != want {
 		t.Errorf("changed message: got %s, want %s", got, want)
+	}
+}
+
+func TestRenderCacheBounded(t *testing.T) {
+	var rc renderCache
+	for i := range 3 * maxCached {
+		rc.render(bot.Reply{Title: strconv.Itoa(i)}, view{}, responseEphemeral)
+		if n := len(rc.entries); n > maxCached {
+			t.Fatalf("after %d replies: %d entries, want at most %d", i+1, n, maxCached)
+		}
 	}
 }
 

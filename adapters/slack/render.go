@@ -98,9 +98,10 @@ func render(rep bot.Reply, v view) message {
 	return message{Text: fallback(rep), Blocks: blocks(rep, v)}
 }
 
-// maxCached bounds a renderCache. Answers are a few KB, so a full cache
+// maxCached bounds a renderCache. An entry is a few KB of JSON and the
+// blocks it was encoded from, tens of KB for a long recap, so a full cache
 // holds a few MB; when it is full it starts over.
-const maxCached = 1024
+const maxCached = 256
 
 // renderCache remembers rendered messages, and their JSON, by the reply,
 // view and response type they were made for, so that an answer asked for
