@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot/bot"
@@ -20,7 +21,8 @@ import (
 type Hint func(a bot.Action) string
 
 // Render writes r as plain text. Actions are shown through hint; a nil hint
-// hides them.
+// hides them. What a terminal would act on rather than show (control
+// characters, invalid UTF-8) is written as U+FFFD.
 func Render(w io.Writer, r bot.Reply, hint Hint) error {
 	var b strings.Builder
 	if r.Title != "" {
@@ -94,8 +96,20 @@ func Render(w io.Writer, r bot.Reply, hint Hint) error {
 			}
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, printable(b.String()))
 	return err
+}
+
+// printable makes s safe to print on a terminal: invalid UTF-8 and control
+// characters other than newline and tab (an escape sequence, a carriage
+// return that would overwrite the line) become U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || (unicode.IsControl(r) && r != '\n' && r != '\t') {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }
 
 // CLIHint returns a hint that shows b's actions as talkbot command lines.

@@ -8,10 +8,12 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/textlimit"
 )
 
-// Discord's size limits. Lengths are counted in UTF-16 code units, which is
-// never less than Discord's own count, so a cut text always fits.
+// Discord's size limits. Lengths are counted in UTF-16 code units
+// (textlimit.Width), which is never less than Discord's own count, so a cut
+// text always fits.
 const (
 	maxTitle       = 256
 	maxDescription = 4096
@@ -105,7 +107,7 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 	var fs []field
 	for _, f := range r.Fields {
 		v := escape(f.Value)
-		fs = append(fs, field{escape(f.Name), v, length(v) <= 40 && !strings.Contains(v, "\n")})
+		fs = append(fs, field{escape(f.Name), v, textlimit.Width(v) <= 40 && !strings.Contains(v, "\n")})
 	}
 	if r.ItemsHeading != "" && len(r.Items) > 0 {
 		// One field under the heading, a line per item; each item's own
@@ -139,12 +141,12 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 		fs[i].name, fs[i].value = nonEmpty(cut(f.name, maxFieldName)), nonEmpty(cutLines(f.value, maxFieldValue))
 	}
 
-	// Footers show no Markdown, so the footer is not escaped. The marker
-	// is kept whole.
-	footer := r.Footer
+	// Footers show no Markdown, so the footer is not escaped, but it
+	// mentions no one either. The marker is kept whole.
+	footer := mentions.Replace(textlimit.ValidUTF8(r.Footer))
 	if marker != "" {
 		if footer != "" {
-			footer = cut(footer, maxFooter-length(marker)-3) + " · "
+			footer = cut(footer, maxFooter-textlimit.Width(marker)-3) + " · "
 		}
 		footer += marker
 	}
@@ -155,9 +157,9 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 	// Fields fill what the title and footer leave of 6,000 characters,
 	// keeping room for some of the description; those that do not fit
 	// are counted in a last "and N more" field.
-	fixed := length(e.Title) + length(footer)
-	room := maxEmbedTotal - min(length(desc), maxDescription/4)
-	size := func(f field) int { return length(f.name) + length(f.value) }
+	fixed := textlimit.Width(e.Title) + textlimit.Width(footer)
+	room := maxEmbedTotal - min(textlimit.Width(desc), maxDescription/4)
+	size := func(f field) int { return textlimit.Width(f.name) + textlimit.Width(f.value) }
 	total := fixed
 	for _, f := range fs {
 		total += size(f)
@@ -199,6 +201,7 @@ func buttons(r bot.Reply) []discordgo.MessageComponent {
 		if a.Kind == bot.ActionShare {
 			style = discordgo.PrimaryButton
 		}
+		label = mentions.Replace(textlimit.ValidUTF8(label))
 		return discordgo.Button{Label: cut(label, maxButtonLabel), Style: style, CustomID: a.Value}, true
 	}
 	var top, items []discordgo.Button
@@ -239,15 +242,22 @@ func buttons(r bot.Reply) []discordgo.MessageComponent {
 // a query such as "[click](https://evil)" quoted in a reply cannot become a
 // link, and "<@id>", "<@&role>" or "<#channel>" cannot become a mention
 // (allowed_mentions would keep it silent, but it would still render as
-// one). Bare URLs stay links.
+// one). "@everyone" and "@here" get a zero-width space after the "@".
+// Bare URLs stay links.
 var markdown = strings.NewReplacer(
 	`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`, `[`, `\[`, `]`, `\]`, `<`, `\<`,
+	"@everyone", "@\u200beveryone", "@here", "@\u200bhere",
 )
+
+// mentions breaks "@everyone" and "@here" with a zero-width space, for text
+// that shows no Markdown (footers, button labels): they are the mentions
+// that need no "<".
+var mentions = strings.NewReplacer("@everyone", "@\u200beveryone", "@here", "@\u200bhere")
 
 // escape escapes Markdown in plain text: the characters above, and a ">",
 // "#" or "-#" that would start a quote, heading or subtext line.
 func escape(s string) string {
-	s = markdown.Replace(s)
+	s = markdown.Replace(textlimit.ValidUTF8(s))
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		t := strings.TrimLeft(l, " ")
@@ -276,54 +286,14 @@ func nonEmpty(s string) string {
 	return s
 }
 
-// length counts s in UTF-16 code units.
-func length(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r >= 0x10000 {
-			n++
-		}
-	}
-	return n
-}
-
 // cut returns s when it fits in n characters, else its longest prefix that
 // fits with a trailing "…", cut on a rune boundary. A dangling escape
 // backslash is dropped with the rest.
-func cut(s string, n int) string {
-	if length(s) <= n {
-		return s
-	}
-	if n <= 0 {
-		return ""
-	}
-	used := 0
-	for i, r := range s {
-		w := 1
-		if r >= 0x10000 {
-			w = 2
-		}
-		if used+w > n-1 {
-			return trimEscape(strings.TrimRight(s[:i], " \n")) + "…"
-		}
-		used += w
-	}
-	return s
-}
+func cut(s string, n int) string { return textlimit.CutTidy(s, n, trimEscape) }
 
 // cutLines is cut that prefers to end at a line break in the second half of
 // the kept text, so that a bullet or a link is not broken midway.
-func cutLines(s string, n int) string {
-	if length(s) <= n {
-		return s
-	}
-	c := strings.TrimSuffix(cut(s, n), "…")
-	if i := strings.LastIndexByte(c, '\n'); i > len(c)/2 {
-		return strings.TrimRight(c[:i], " \n") + "\n…"
-	}
-	return c + "…"
-}
+func cutLines(s string, n int) string { return textlimit.CutLines(s, n, trimEscape) }
 
 // trimEscape drops a trailing backslash that would escape what follows.
 func trimEscape(s string) string {

@@ -6,7 +6,13 @@ import (
 	"testing"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/textlimit"
 )
+
+// length is textlimit.Width, as the limit checks of this package's tests
+// call it.
+func length(s string) int { return textlimit.Width(s) }
 
 func TestFooterMarker(t *testing.T) {
 	long := strings.Repeat("f", 3000)
@@ -83,5 +89,18 @@ func TestEscape(t *testing.T) {
 		if got := escape(tt.in); got != tt.want {
 			t.Errorf("escape(%q): got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestRenderGolden renders every golden reply (bottest.Cases) as the
+// message of an interaction response, and checks it against Discord's
+// limits.
+func TestRenderGolden(t *testing.T) {
+	for _, r := range bottest.GoldenReplies(t) {
+		t.Run(r.Name, func(t *testing.T) {
+			body := mustJSON(render(r.Reply, renderOpts{}))
+			checkLimits(t, body)
+			bottest.GoldenJSON(t, "replies/"+r.Name+".json", body)
+		})
 	}
 }

@@ -6,11 +6,8 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,8 +21,6 @@ import (
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestPing(t *testing.T) {
 	e := newEnv(t, testBot(t, bot.Options{}), Config{})
@@ -126,7 +121,7 @@ func TestCommands(t *testing.T) {
 		{"speaker Johnny", []string{"Johnny"}},
 		{"show " + id, []string{"id: " + id, "Summary"}},
 		{"help", []string{"talkbot: conference talk recaps", "talk speaker"}},
-		{"@everyone <@&123>", []string{`@everyone \<@&123>`}},
+		{"@everyone <@&123>", []string{"@\u200beveryone \\<@&123>"}}, // allowed_mentions aside, @everyone is broken up
 		{"<@42> in <#7> [click](https://evil.example)", []string{`\<@42> in \<#7> \[click\](https://evil.example)`}},
 	}
 	for _, tt := range tests {
@@ -158,32 +153,9 @@ func TestCommands(t *testing.T) {
 func TestGolden(t *testing.T) {
 	e := newEnv(t, testBot(t, bot.Options{}), Config{})
 	_, _, body := e.do(t, talkJSON("sharding"))
-	golden(t, "talk_sharding.json", body)
+	bottest.GoldenJSON(t, "talk_sharding.json", body)
 	// The README registers this file with curl for HTTP-only deployments.
-	golden(t, "commands.json", mustJSON(Commands()))
-}
-
-// golden compares JSON with testdata/name, indented; -update rewrites it.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var out bytes.Buffer
-	if err := json.Indent(&out, got, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	out.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("%s: got %s\nwant %s (run go test -update if the change is intended)", name, out.Bytes(), want)
-	}
+	bottest.GoldenJSON(t, "commands.json", mustJSON(Commands()))
 }
 
 func TestSubscriptionPermissions(t *testing.T) {

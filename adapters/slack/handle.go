@@ -44,7 +44,7 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	m, later, err := inflight.Answer(ctx, a.work, wait,
 		func(ctx context.Context) message {
 			a.authorize(ctx, &req)
-			return private(a.bot.Handle(ctx, req))
+			return a.private(a.bot.Handle(ctx, req))
 		},
 		func() message { return notice(inflight.Failed) },
 		func(ctx context.Context, m message) {
@@ -63,10 +63,8 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 }
 
 // private renders rep as an ephemeral answer.
-func private(rep bot.Reply) message {
-	m := render(rep, view{})
-	m.ResponseType = responseEphemeral
-	return m
+func (a *Adapter) private(rep bot.Reply) message {
+	return a.answers.render(rep, view{}, responseEphemeral)
 }
 
 // notice is a short ephemeral answer from the adapter itself.
@@ -103,7 +101,7 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 			a.share(ctx, cb, req, rep)
 			return
 		}
-		m := private(rep)
+		m := a.private(rep)
 		// "Next results" replaces the private answer it belongs to; "Show
 		// full recap" adds one, keeping the list. Below a public message,
 		// both answer privately.

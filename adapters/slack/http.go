@@ -1,16 +1,13 @@
 package slack
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 
-	gojson "github.com/goccy/go-json"
 	slackapi "github.com/slack-go/slack"
 )
 
@@ -152,23 +149,14 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body
 }
 
 // writeJSON writes v as a JSON response. The encoding cannot fail for the
-// adapter's own types. Buffers are pooled: answers are a few KB each and
-// this is the hot path of every slash command.
+// adapter's own types.
 func writeJSON(w http.ResponseWriter, v any) {
-	buf := jsonBuffers.Get().(*bytes.Buffer)
-	defer jsonBuffers.Put(buf)
-	buf.Reset()
-	enc := gojson.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	body, err := encodeJSON(v)
+	if err != nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, _ = w.Write(buf.Bytes())
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
 }
-
-// jsonBuffers pools writeJSON's buffers (sync.Pool is safe for concurrent
-// use; it holds no state between requests).
-var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}

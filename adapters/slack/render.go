@@ -1,19 +1,24 @@
 package slack
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf16"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/textlimit"
 )
 
 // Slack's Block Kit limits, in characters. Slack counts characters as
-// JavaScript does (UTF-16 code units), so width does too: for text outside
-// the Basic Multilingual Plane that is stricter than counting runes.
+// JavaScript does (UTF-16 code units), so textlimit.Width does too:
+// for text outside the Basic Multilingual Plane that is stricter than
+// counting runes.
 const (
 	maxBlocks       = 50
 	maxSectionText  = 3000
@@ -46,13 +51,45 @@ type view struct {
 }
 
 // message is a Slack message as sent in a slash-command response, through a
-// response_url, and (as form fields) through chat.postMessage.
+// response_url, and (as form fields) through chat.postMessage. Blocks are
+// read-only once rendered: a renderCache shares them between answers.
 type message struct {
 	ResponseType    string           `json:"response_type,omitempty"`
 	ReplaceOriginal bool             `json:"replace_original,omitempty"`
 	DeleteOriginal  bool             `json:"delete_original,omitempty"`
 	Text            string           `json:"text,omitempty"`
 	Blocks          []slackapi.Block `json:"blocks,omitempty"`
+
+	// encoded is the JSON a renderCache made of this message, or nil.
+	encoded *encodedMessage
+}
+
+// encodedMessage is a message and its JSON.
+type encodedMessage struct {
+	of   message // with encoded nil
+	json []byte
+}
+
+// encodeJSON returns the JSON of v, without escaping "<", ">" and "&" for
+// HTML (Slack's own escapes, "&lt;", must reach Slack as written) and
+// ending in a newline. A *message that came from a renderCache and was not
+// changed since is not encoded again.
+func encodeJSON(v any) ([]byte, error) {
+	if m, ok := v.(*message); ok && m.encoded != nil {
+		plain := *m
+		plain.encoded = nil
+		// Cheap: DeepEqual stops at the blocks, which are the same slice.
+		if reflect.DeepEqual(plain, m.encoded.of) {
+			return m.encoded.json, nil
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // render turns a reply into a message: Block Kit blocks within Slack's limits
@@ -61,45 +98,83 @@ func render(rep bot.Reply, v view) message {
 	return message{Text: fallback(rep), Blocks: blocks(rep, v)}
 }
 
+// maxCached bounds a renderCache. An entry is a few KB of JSON and the
+// blocks it was encoded from, tens of KB for a long recap, so a full cache
+// holds a few MB; when it is full it starts over.
+const maxCached = 256
+
+// renderCache remembers rendered messages, and their JSON, by the reply,
+// view and response type they were made for, so that an answer asked for
+// again is neither rendered nor encoded again: rendering and encoding cost
+// several times what the core spends finding the answer. A hit is checked
+// against the whole reply, so a reply that changed (another page, another
+// random talk, a subscription) is rendered afresh. The zero value is an
+// empty cache; it is safe for concurrent use.
+type renderCache struct {
+	mu      sync.Mutex
+	entries map[cacheKey]*cached
+}
+
+// cacheKey is what a reply is looked up by; the entry found is then
+// compared with the whole reply.
+type cacheKey struct {
+	v                          view
+	responseType               string
+	title, intro, footer, item string
+}
+
+type cached struct {
+	rep bot.Reply
+	m   message
+}
+
+// render is render(rep, v) with the response type set, from the cache when
+// it holds the same reply. The message's blocks are shared: read-only.
+func (c *renderCache) render(rep bot.Reply, v view, responseType string) message {
+	k := cacheKey{v: v, responseType: responseType, title: rep.Title, intro: rep.Intro, footer: rep.Footer}
+	if len(rep.Items) > 0 {
+		k.item = rep.Items[0].Text
+	}
+	c.mu.Lock()
+	e := c.entries[k]
+	c.mu.Unlock()
+	if e != nil && reflect.DeepEqual(e.rep, rep) {
+		return e.m
+	}
+	m := render(rep, v)
+	m.ResponseType = responseType
+	b, err := encodeJSON(m)
+	if err != nil {
+		return m
+	}
+	m.encoded = &encodedMessage{of: m, json: b}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) >= maxCached {
+		c.entries = make(map[cacheKey]*cached)
+	}
+	c.entries[k] = &cached{rep, m}
+	c.mu.Unlock()
+	return m
+}
+
 // escaper escapes the three characters that Slack's mrkdwn parses, so that
 // text a user typed ("<!channel>", "<@U123>") is shown, not interpreted.
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// esc escapes s for any Slack text field.
-func esc(s string) string { return escaper.Replace(s) }
-
-// width returns the length of s as Slack counts it, in UTF-16 code units.
-// A rune never takes more UTF-16 units than UTF-8 bytes, so len(s) bounds
-// it from above, which cut and pack use to skip the count.
-func width(s string) int {
-	n := 0
-	for _, r := range s {
-		n += max(utf16.RuneLen(r), 1)
-	}
-	return n
-}
+// esc escapes s for any Slack text field. Invalid UTF-8 becomes U+FFFD.
+func esc(s string) string { return escaper.Replace(textlimit.ValidUTF8(s)) }
 
 // cut shortens escaped text s to at most n characters, cutting on a rune
 // boundary, never inside an HTML entity, and ending with "…" when cut.
-func cut(s string, n int) string {
-	if len(s) <= n || width(s) <= n {
-		return s
-	}
-	w, end := 0, len(s)
-	for i, r := range s {
-		rw := max(utf16.RuneLen(r), 1)
-		if w+rw > n-1 { // keep room for "…"
-			end = i // a rune boundary, also in invalid UTF-8
-			break
-		}
-		w += rw
-	}
-	s = s[:end]
-	// Every "&" in escaped text starts an entity: drop a partial one.
+func cut(s string, n int) string { return textlimit.CutTidy(s, n, dropEntity) }
+
+// dropEntity drops a trailing HTML entity that a cut left incomplete: in
+// escaped text every "&" starts one.
+func dropEntity(s string) string {
 	if i := strings.LastIndexByte(s, '&'); i >= 0 && !strings.Contains(s[i:], ";") {
-		s = s[:i]
+		return s[:i]
 	}
-	return strings.TrimRight(s, " \n\t") + "…"
+	return s
 }
 
 // line escapes plain text and cuts it to n characters.
@@ -173,11 +248,11 @@ func pack(lines []textLine, n int) []string {
 		// the bound says the line might not fit.
 		lw := len(l.pre) + len(l.text) + len(l.post)
 		if lw > n || w+1+lw > n {
-			lw = width(l.pre) + width(l.text) + width(l.post)
+			lw = textlimit.Width(l.pre) + textlimit.Width(l.text) + textlimit.Width(l.post)
 		}
 		if lw > n {
 			l = textLine{text: cut(l.pre+l.text+l.post, n)}
-			lw = width(l.text)
+			lw = textlimit.Width(l.text)
 		}
 		if cur.Len() > 0 && w+1+lw > n {
 			out = append(out, cur.String())
@@ -223,7 +298,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 	var fields []*slackapi.TextBlockObject
 	for _, f := range rep.Fields {
 		name := line(f.Name, maxFieldText/4)
-		val := cut(esc(strings.TrimSpace(f.Value)), maxFieldText-width(name)-3)
+		val := cut(esc(strings.TrimSpace(f.Value)), maxFieldText-textlimit.Width(name)-3)
 		if name == "" && val == "" {
 			continue
 		}

@@ -8,7 +8,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/textlimit"
 )
 
 func TestCut(t *testing.T) {
@@ -33,8 +35,8 @@ func TestCut(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("cut(%q, %d): got %q, want %q", tt.in, tt.n, got, tt.want)
 			}
-			if width(got) > tt.n || !utf8.ValidString(got) {
-				t.Errorf("cut(%q, %d) = %q: width %d, valid %v", tt.in, tt.n, got, width(got), utf8.ValidString(got))
+			if textlimit.Width(got) > tt.n || !utf8.ValidString(got) {
+				t.Errorf("cut(%q, %d) = %q: width %d, valid %v", tt.in, tt.n, got, textlimit.Width(got), utf8.ValidString(got))
 			}
 		})
 	}
@@ -68,8 +70,8 @@ func checkLimits(t *testing.T, blocks []any) {
 		t.Helper()
 		obj, _ := v.(map[string]any)
 		s, _ := obj["text"].(string)
-		if s == "" || width(s) > limit || !utf8.ValidString(s) {
-			t.Errorf("%s text: width %v, want 1 to %v (valid UTF-8: %v)", where, width(s), limit, utf8.ValidString(s))
+		if s == "" || textlimit.Width(s) > limit || !utf8.ValidString(s) {
+			t.Errorf("%s text: width %v, want 1 to %v (valid UTF-8: %v)", where, textlimit.Width(s), limit, utf8.ValidString(s))
 		}
 		if i := strings.LastIndexByte(s, '&'); i >= 0 && !strings.Contains(s[i:], ";") {
 			t.Errorf("%s text ends in a broken entity: %q", where, s[i:])
@@ -172,8 +174,8 @@ func TestBlockKitLimits(t *testing.T) {
 			m := decodeMessage(t, body)
 			blocks, _ := m["blocks"].([]any)
 			checkLimits(t, blocks)
-			if s, _ := m["text"].(string); s == "" || width(s) > maxFallbackText {
-				t.Errorf("fallback text: width %v, want 1 to %v", width(s), maxFallbackText)
+			if s, _ := m["text"].(string); s == "" || textlimit.Width(s) > maxFallbackText {
+				t.Errorf("fallback text: width %v, want 1 to %v", textlimit.Width(s), maxFallbackText)
 			}
 			if _, ok := buttons(blocks)["Share to channel"]; !ok && text != "help" {
 				t.Errorf("the Share button was cut")
@@ -224,7 +226,25 @@ func TestRenderSmallReplies(t *testing.T) {
 
 func TestCutInvalidUTF8(t *testing.T) {
 	got := cut("a\xff\xff\xffbbbb", 5)
-	if width(got) > 5 {
-		t.Errorf("cut of invalid UTF-8: got %q (%d wide), want at most 5", got, width(got))
+	if textlimit.Width(got) > 5 {
+		t.Errorf("cut of invalid UTF-8: got %q (%d wide), want at most 5", got, textlimit.Width(got))
+	}
+}
+
+// TestRenderGolden renders every golden reply (bottest.Cases) as the
+// private Block Kit answer to a slash command, and checks it against Block
+// Kit's limits.
+func TestRenderGolden(t *testing.T) {
+	for _, r := range bottest.GoldenReplies(t) {
+		t.Run(r.Name, func(t *testing.T) {
+			m := render(r.Reply, view{})
+			m.ResponseType = responseEphemeral
+			body, err := encodeJSON(&m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkLimits(t, decodeMessage(t, string(body))["blocks"].([]any))
+			bottest.GoldenJSON(t, "replies/"+r.Name+".json", body)
+		})
 	}
 }

@@ -106,6 +106,8 @@ type Adapter struct {
 	// bounds the answers to DMs and mentions within it.
 	work  *inflight.Group
 	chats *inflight.Pool
+
+	answers renderCache // rendered private answers, by reply
 }
 
 var (

@@ -1,14 +1,10 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -21,8 +17,6 @@ import (
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const shardingTitle = "당근 채팅 시스템은 어떻게 만들까"
 
@@ -184,34 +178,7 @@ func TestSlashCommandSharding(t *testing.T) {
 		t.Errorf("response_url posts for an inline answer: got %v, want %v", n, 0)
 	}
 	checkLimits(t, blocks)
-	golden(t, "talk_sharding.json", body)
-}
-
-// golden compares a JSON body with testdata/name, or rewrites the file with
-// -update.
-func golden(t *testing.T, name, body string) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, []byte(body), "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got := buf.String(); got != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	bottest.GoldenJSON(t, "talk_sharding.json", []byte(body))
 }
 
 // TestSlashCommandDeferred: an answer that takes longer than the inline
