@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/talkbot/talkbot/textlimit"
 )
 
 // Draft is a recap as a person types it into a chat form: one text per
@@ -116,7 +118,7 @@ func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
 	}
 	for _, tag := range tags {
 		if tooLong(tag, MaxTag) {
-			errs[FieldTags] = fmt.Sprintf("Tag %q is too long: at most %d characters a tag.", clipped(tag, 20), MaxTag)
+			errs[FieldTags] = fmt.Sprintf("Tag %q is too long: at most %d characters a tag.", textlimit.Cut(tag, 20), MaxTag)
 		}
 	}
 	text := strings.Join(append(append([]string{t.Title, t.TitleEN}, t.Summary...), t.Lessons...), "\n")
@@ -324,17 +326,8 @@ func checkURL(s string) string {
 	return ""
 }
 
-// line makes one line of form text: valid UTF-8, control characters as
-// spaces, runs of space collapsed, trimmed.
-func line(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u200b' || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	return strings.Join(strings.Fields(s), " ")
-}
+// line makes one line of form text (textlimit.Line).
+func line(s string) string { return textlimit.Line(s) }
 
 // lines splits form text into its non-empty lines, each made one line,
 // without a leading bullet ("- ", "• ", "* ", "1. ").
@@ -386,13 +379,6 @@ func limit(errs FieldErrors, field, v string, n int) {
 }
 
 func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
-
-func clipped(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
 
 func dedupe(ss []string) []string {
 	seen := map[string]bool{}

@@ -10,6 +10,7 @@ package textlimit
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -115,4 +116,18 @@ func ValidUTF8(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// Line makes user text one clean line: invalid UTF-8 becomes U+FFFD,
+// control characters, zero-width spaces and line or paragraph separators
+// become spaces, runs of white space collapse to one, and the ends are
+// trimmed.
+func Line(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u200b' || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return strings.Join(strings.Fields(s), " ")
 }

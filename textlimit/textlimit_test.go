@@ -141,3 +141,17 @@ func FuzzCut(f *testing.F) {
 		}
 	})
 }
+
+func TestLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"  a\tb\n\nc  ", "a b c"},
+		{"x\xffy", "x\uFFFDy"},
+		{"a\u200bb\u2028c\x1b[31m", "a b c [31m"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Line(tt.in); got != tt.want {
+			t.Errorf("Line(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
