@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/talkbot/talkbot/recaps"
@@ -60,7 +61,7 @@ type Options struct {
 
 // Bot answers requests. It is safe for concurrent use.
 type Bot struct {
-	corpus     *recaps.Corpus
+	base       *recaps.Corpus // the shipped talks and those of recaps.dir
 	index      *search.Index
 	now        func() time.Time
 	loc        *time.Location
@@ -73,21 +74,14 @@ type Bot struct {
 	long       longArgs // arguments of buttons too long for their values
 	help       []string // the help text's command lines
 
-	speakers  map[string][]*recaps.Talk // folded name or handle → talks
-	people    []person                  // every speaker once, most talks first
-	confs     map[string]string         // folded alias → conference id
-	confWords int                       // the most words in a conference alias
-	years     map[string][]string       // year → conference ids
-	vocab     []suggestion              // tags, speakers and titles for suggestions
-	tagCount  map[string]int            // tag → number of talks
-	cards     map[string]*card          // talk id → formatted reply parts
-	confCount map[string]int            // conference id → number of talks
+	lib atomic.Pointer[library] // the current library; replaced whole (see change)
+	mu  sync.Mutex // serializes changes of the library
 }
 
 // New returns a Bot over the corpus. The corpus must not be modified after.
 func New(c *recaps.Corpus, o Options) *Bot {
 	b := &Bot{
-		corpus:     c,
+		base:       c,
 		index:      search.New(c.Talks, c.Conferences, c.Glossary),
 		loc:        cmp.Or(o.Location, time.UTC),
 		log:        cmp.Or(o.Logger, slog.New(slog.DiscardHandler)),
@@ -95,11 +89,6 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		store:      o.Store,
 		nextDigest: o.NextDigest,
 		observer:   o.Observer,
-		speakers:   map[string][]*recaps.Talk{},
-		confs:      map[string]string{},
-		years:      map[string][]string{},
-		tagCount:   map[string]int{},
-		confCount:  map[string]int{},
 	}
 	b.now = o.Now
 	if b.now == nil {
@@ -116,43 +105,22 @@ func New(c *recaps.Corpus, o Options) *Bot {
 	} else {
 		b.rnd = rand.IntN
 	}
-	for _, cf := range c.Conferences {
-		for _, a := range append([]string{cf.ID, cf.Name, cf.NameKO}, cf.Aliases...) {
-			if f := search.Fold(a); f != "" {
-				b.confs[f] = cf.ID
-				b.confWords = max(b.confWords, len(search.Words(a)))
-			}
-		}
-		y := strconv.Itoa(cf.Year)
-		b.years[y] = append(b.years[y], cf.ID)
-	}
-	for i := range c.Talks {
-		t := &c.Talks[i]
-		for _, s := range t.Speakers {
-			// A handle like "Andrew.kwon" is also found by its parts.
-			for _, n := range append([]string{s.Name, s.Handle}, search.Words(s.Handle)...) {
-				if f := search.Fold(n); f != "" && !slices.Contains(b.speakers[f], t) {
-					b.speakers[f] = append(b.speakers[f], t)
-				}
-			}
-		}
-		for _, tag := range t.Tags {
-			b.tagCount[tag]++
-		}
-		b.confCount[t.Conference]++
-	}
 	b.help = helpLines()
-	b.people = people(c)
-	b.vocab = buildVocab(c, b.tagCount)
-	b.cards = make(map[string]*card, len(c.Talks))
+	talks := make([]*recaps.Talk, len(c.Talks))
 	for i := range c.Talks {
-		b.cards[c.Talks[i].ID] = b.newCard(&c.Talks[i])
+		talks[i] = &c.Talks[i]
 	}
+	b.lib.Store(b.newLibrary(talks, slices.Clone(c.Conferences), nil, nil))
 	return b
 }
 
-// Corpus returns the corpus the bot answers from.
-func (b *Bot) Corpus() *recaps.Corpus { return b.corpus }
+// Corpus returns the corpus the Bot was made with: the shipped talks and
+// those of recaps.dir, without the recaps contributed from chat (see Talks).
+func (b *Bot) Corpus() *recaps.Corpus { return b.base }
+
+// Talks returns every talk the Bot answers from, contributed ones
+// included, in corpus order. The caller must not modify them.
+func (b *Bot) Talks() []*recaps.Talk { return b.snapshot().talks }
 
 // Search returns the talks matching q, best first.
 func (b *Bot) Search(q string) []search.Hit {
@@ -173,7 +141,7 @@ func (b *Bot) Handle(ctx context.Context, r Request) Reply {
 	if cmd.Verb == "" {
 		cmd.Verb = VerbSearch
 	}
-	rep := specOf(cmd.Verb).handler(b, ctx, r)
+	rep := specOf(cmd.Verb).handler(b.snapshot(), ctx, r)
 	if cmd.Cut {
 		rep.Footer = strings.TrimSpace(fmt.Sprintf("Only the first %d characters of your text were read; the rest was ignored. %s", MaxQuery, rep.Footer))
 	}
@@ -197,11 +165,11 @@ func (b *Bot) Reject(ctx context.Context, platform, reason string) {
 // Logger returns the bot's logger, for adapters that log in its name.
 func (b *Bot) Logger() *slog.Logger { return b.log }
 
-func (b *Bot) searchCommand(_ context.Context, r Request) Reply {
+func (b snapshot) searchCommand(_ context.Context, r Request) Reply {
 	return b.searchReply(r.Command.Arg, max(r.Page, 1))
 }
 
-func (b *Bot) speakerCommand(_ context.Context, r Request) Reply {
+func (b snapshot) speakerCommand(_ context.Context, r Request) Reply {
 	q := r.Command.Arg
 	if q == "" {
 		return b.speakersReply(max(r.Page, 1))
@@ -212,23 +180,22 @@ func (b *Bot) speakerCommand(_ context.Context, r Request) Reply {
 	return b.noResults(q, "No speaker matches", suggestSpeaker)
 }
 
-func (b *Bot) showCommand(_ context.Context, r Request) Reply {
+func (b snapshot) showCommand(_ context.Context, r Request) Reply {
 	if r.Command.Arg == "" {
 		return usage("Which talk? Give its id, as shown under each talk: talk show <id>.")
 	}
-	t, ok := b.corpus.Talk(strings.ToLower(r.Command.Arg))
+	t, ok := b.byID[strings.ToLower(r.Command.Arg)]
 	if !ok {
 		return b.noResults(r.Command.Arg, "No talk has the id", -1)
 	}
-	return b.talkReply(&t, "")
+	return b.talkReply(t, "")
 }
 
-func (b *Bot) randomCommand(context.Context, Request) Reply {
-	if len(b.corpus.Talks) == 0 {
+func (b snapshot) randomCommand(context.Context, Request) Reply {
+	if len(b.talks) == 0 {
 		return usage("The corpus has no talks.")
 	}
-	t := b.corpus.Talks[b.rnd(len(b.corpus.Talks))]
-	return b.talkReply(&t, "A random talk")
+	return b.talkReply(b.talks[b.rnd(len(b.talks))], "A random talk")
 }
 
 func usage(msg string) Reply {
@@ -242,7 +209,7 @@ func (b *Bot) failure(ctx context.Context, op string, err error) Reply {
 	return Reply{Intro: "Sorry, something went wrong on our side. It has been logged; please try again shortly.", Outcome: OutcomeError}
 }
 
-func (b *Bot) searchReply(q string, page int) Reply {
+func (b snapshot) searchReply(q string, page int) Reply {
 	if rep, ok := b.speakerReply(q); ok && page == 1 {
 		return rep
 	}
@@ -294,22 +261,22 @@ func (b *Bot) searchReply(q string, page int) Reply {
 	return rep
 }
 
-func (b *Bot) hitItem(n int, t *recaps.Talk) Item {
+func (b snapshot) hitItem(n int, t *recaps.Talk) Item {
 	c := b.card(t)
 	show := c.show // the item's own copy: callers may not share the card's
 	return Item{Text: strconv.Itoa(n) + ". " + t.Title, Detail: c.detail, Action: &show}
 }
 
-func (b *Bot) confName(id string) string {
-	if c, ok := b.corpus.Conference(id); ok {
+func (b snapshot) confName(id string) string {
+	if c, ok := b.conference(id); ok {
 		return c.Name
 	}
 	return id
 }
 
-// card holds a talk's reply parts, formatted once in New: the corpus does
-// not change, and answers reuse them (their slices are clipped, so a reply
-// that appends to one copies it first).
+// card holds a talk's reply parts, formatted once per talk (see
+// newLibrary), and reused by every answer (their slices are clipped, so a
+// reply that appends to one copies it first).
 type card struct {
 	rep    Reply  // the expanded talk, without Intro and Actions
 	detail string // the one-line description in lists
@@ -317,17 +284,17 @@ type card struct {
 	share  Action // "Share to channel" of the expanded talk
 }
 
-func (b *Bot) card(t *recaps.Talk) *card {
-	if c, ok := b.cards[t.ID]; ok {
+func (b snapshot) card(t *recaps.Talk) *card {
+	if c, ok := b.cached(t); ok {
 		return c
 	}
-	return b.newCard(t) // a talk from outside the corpus; not cached
+	return b.newCard(t) // a talk from outside this library; not cached
 }
 
-func (b *Bot) newCard(t *recaps.Talk) *card {
+func (b snapshot) newCard(t *recaps.Talk) *card {
 	rep := Reply{Title: t.Title, Outcome: OutcomeOK}
 	conf := b.confName(t.Conference)
-	if c, ok := b.corpus.Conference(t.Conference); ok && c.Date != "" {
+	if c, ok := b.conference(t.Conference); ok && c.Date != "" {
 		conf += " (" + c.Date + ")"
 	}
 	rep.Fields = append(rep.Fields, Field{"Conference", conf})
@@ -377,7 +344,7 @@ func (b *Bot) newCard(t *recaps.Talk) *card {
 
 // talkReply expands a talk: its title, conference, speakers, summary,
 // lessons and links.
-func (b *Bot) talkReply(t *recaps.Talk, intro string) Reply {
+func (b snapshot) talkReply(t *recaps.Talk, intro string) Reply {
 	c := b.card(t)
 	rep := c.rep
 	rep.Intro = intro
@@ -390,7 +357,7 @@ func (b *Bot) talkReply(t *recaps.Talk, intro string) Reply {
 
 // speakerReply answers a query that names a speaker exactly, by name or
 // handle, in any case, with or without an honorific ("임문규님").
-func (b *Bot) speakerReply(q string) (Reply, bool) {
+func (b snapshot) speakerReply(q string) (Reply, bool) {
 	f := search.Fold(q)
 	talks, ok := b.speakers[f]
 	if !ok {
@@ -429,10 +396,10 @@ type person struct {
 
 // people lists the corpus's speakers once each (by folded name), most
 // talks first, then by name.
-func people(c *recaps.Corpus) []person {
+func people(talks []*recaps.Talk) []person {
 	at := map[string]int{}
 	var ps []person
-	for _, t := range c.Talks {
+	for _, t := range talks {
 		for _, s := range t.Speakers {
 			f := search.Fold(s.Name)
 			if i, ok := at[f]; ok {
@@ -453,7 +420,7 @@ func people(c *recaps.Corpus) []person {
 }
 
 // speakerNames returns the labels of the n speakers with the most talks.
-func (b *Bot) speakerNames(n int) []string {
+func (b snapshot) speakerNames(n int) []string {
 	names := make([]string, 0, min(n, len(b.people)))
 	for _, p := range b.people[:min(n, len(b.people))] {
 		names = append(names, p.Label())
@@ -463,7 +430,7 @@ func (b *Bot) speakerNames(n int) []string {
 
 // speakersReply lists every speaker, page by page, each with a button
 // that lists their talks.
-func (b *Bot) speakersReply(page int) Reply {
+func (b snapshot) speakersReply(page int) Reply {
 	per := 2 * b.pageSize
 	if len(b.people) == 0 {
 		return usage("The corpus has no speakers.")
@@ -500,7 +467,7 @@ func (b *Bot) speakersReply(page int) Reply {
 
 // conferenceReply answers a query made only of conference names and years
 // ("deview", "우아콘 2023", "2019") with the talks of those conferences.
-func (b *Bot) conferenceReply(q string) (Reply, bool) {
+func (b snapshot) conferenceReply(q string) (Reply, bool) {
 	ws := search.Words(q)
 	if len(ws) == 0 {
 		return Reply{}, false
@@ -535,7 +502,7 @@ func (b *Bot) conferenceReply(q string) (Reply, bool) {
 	var rep Reply
 	rep.Outcome = OutcomeOK
 	for _, id := range ids {
-		c, _ := b.corpus.Conference(id)
+		c, _ := b.conference(id)
 		if year != "" && strconv.Itoa(c.Year) != year {
 			continue
 		}
@@ -556,8 +523,8 @@ func (b *Bot) conferenceReply(q string) (Reply, bool) {
 				rep.Links = append(rep.Links, Link{Title: c.Name, URL: c.Link})
 			}
 		}
-		for i := range b.corpus.Talks {
-			if t := &b.corpus.Talks[i]; t.Conference == id {
+		for _, t := range b.talks {
+			if t.Conference == id {
 				rep.Items = append(rep.Items, b.hitItem(len(rep.Items)+1, t))
 				rep.ItemsHeading = "Talks"
 			}
@@ -573,9 +540,9 @@ func (b *Bot) conferenceReply(q string) (Reply, bool) {
 	return rep, true
 }
 
-func (b *Bot) conferencesReply() Reply {
-	rep := Reply{Title: "Conferences", Intro: fmt.Sprintf("%d talks from %d conferences.", len(b.corpus.Talks), len(b.corpus.Conferences)), Outcome: OutcomeOK}
-	for _, c := range b.corpus.Conferences {
+func (b snapshot) conferencesReply() Reply {
+	rep := Reply{Title: "Conferences", Intro: fmt.Sprintf("%d talks from %d conferences.", len(b.talks), len(b.conferences)), Outcome: OutcomeOK}
+	for _, c := range b.conferences {
 		detail := cmp.Or(c.Date, strconv.Itoa(c.Year))
 		if c.Venue != "" {
 			detail += " · " + c.Venue
@@ -594,7 +561,7 @@ func (b *Bot) conferencesReply() Reply {
 	return rep
 }
 
-func (b *Bot) helpReply() Reply {
+func (b snapshot) helpReply() Reply {
 	return Reply{
 		Title: "talkbot: conference talk recaps",
 		Intro: "Ask about talks from DEVIEW, WOOWACON and Daangn tech meetups, in Korean or English.",

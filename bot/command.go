@@ -66,7 +66,7 @@ type verbSpec struct {
 	store   bool   // reads or writes the store
 	manage  bool   // checks Request.CanManage
 	help    string // the help line; empty for the search, which help lists first
-	handler func(b *Bot, ctx context.Context, r Request) Reply
+	handler func(b snapshot, ctx context.Context, r Request) Reply
 }
 
 // commands is the command table, in the order help lists them. The search
@@ -74,36 +74,36 @@ type verbSpec struct {
 var commands = []verbSpec{
 	{verb: VerbSearch, arg: argOptional,
 		help:    "talk <query>: talks on a topic, e.g. talk sharding, talk 샤딩, talk kafka",
-		handler: (*Bot).searchCommand},
+		handler: snapshot.searchCommand},
 	{verb: VerbSpeaker, names: []string{"speaker", "speakers", "by", "발표자"}, arg: argOptional,
 		help:    "talk speaker <name>: a speaker's talks, e.g. talk speaker Johnny, talk speaker 임문규; talk speakers lists them all",
-		handler: (*Bot).speakerCommand},
+		handler: snapshot.speakerCommand},
 	{verb: VerbShow, names: []string{"show", "id"}, arg: argOptional,
 		help:    "talk show <id>: one talk's full recap",
-		handler: (*Bot).showCommand},
+		handler: snapshot.showCommand},
 	{verb: VerbRandom, names: []string{"random", "랜덤"},
 		help:    "talk random: a random talk",
-		handler: (*Bot).randomCommand},
+		handler: snapshot.randomCommand},
 	{verb: VerbWeek, names: []string{"week", "weekly", "이번주"}, store: true,
 		help:    "talk week: this week's talk of the week",
-		handler: (*Bot).weekReply},
+		handler: snapshot.weekReply},
 	{verb: VerbConferences, names: []string{"conferences", "conference", "confs", "컨퍼런스"},
 		help:    "talk conferences: the conferences in the corpus",
-		handler: func(b *Bot, _ context.Context, _ Request) Reply { return b.conferencesReply() }},
+		handler: func(b snapshot, _ context.Context, _ Request) Reply { return b.conferencesReply() }},
 	{verb: VerbSubscribe, names: []string{"subscribe", "구독"}, arg: argOptional, store: true, manage: true,
 		help:    "talk subscribe [topic …]: post the talk of the week in this channel (admins)",
-		handler: (*Bot).subscription},
+		handler: snapshot.subscription},
 	{verb: VerbUnsubscribe, names: []string{"unsubscribe", "구독취소"}, store: true, manage: true,
 		help:    "talk unsubscribe: stop this channel's digest (admins)",
-		handler: (*Bot).subscription},
+		handler: snapshot.subscription},
 	{verb: VerbSubscriptions, names: []string{"subscriptions", "구독목록"}, store: true,
 		help:    "talk subscriptions: this channel's digest and its next delivery",
-		handler: (*Bot).subscription},
+		handler: snapshot.subscription},
 	{verb: VerbHelp, names: []string{"help", "도움말", "?"},
 		help:    "talk help: this message",
-		handler: func(b *Bot, _ context.Context, _ Request) Reply { return b.helpReply() }},
+		handler: func(b snapshot, _ context.Context, _ Request) Reply { return b.helpReply() }},
 	{verb: verbForgotten,
-		handler: func(*Bot, context.Context, Request) Reply {
+		handler: func(snapshot, context.Context, Request) Reply {
 			return usage("This button belongs to an answer talkbot no longer remembers (it has restarted since, or the answer is old). Please run the command again.")
 		}},
 }

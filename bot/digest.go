@@ -366,7 +366,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // digestReply is the post a channel gets.
 func (b *Bot) digestReply(w Week, t *recaps.Talk) Reply {
-	rep := b.talkReply(t, b.weekIntro(w))
+	rep := b.snapshot().talkReply(t, b.weekIntro(w))
 	rep.Actions = nil
 	return rep
 }

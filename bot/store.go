@@ -154,7 +154,7 @@ func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cand
 }
 
 // subscription runs subscribe, unsubscribe and subscriptions.
-func (b *Bot) subscription(ctx context.Context, r Request) Reply {
+func (b snapshot) subscription(ctx context.Context, r Request) Reply {
 	cmd := r.Command
 	if b.store == nil {
 		return usage("Subscriptions are not available here: this talkbot runs without a store.")

@@ -26,7 +26,7 @@ const (
 	suggestTitle
 )
 
-func buildVocab(c *recaps.Corpus, tagCount map[string]int) []suggestion {
+func buildVocab(talks []*recaps.Talk, tagCount map[string]int) []suggestion {
 	var v []suggestion
 	seen := map[string]bool{}
 	add := func(text string, kind, weight int) {
@@ -37,7 +37,7 @@ func buildVocab(c *recaps.Corpus, tagCount map[string]int) []suggestion {
 		seen[f] = true
 		v = append(v, suggestion{text, f, kind, weight})
 	}
-	for _, t := range c.Talks {
+	for _, t := range talks {
 		for _, s := range t.Speakers {
 			add(s.Name, suggestSpeaker, 1)
 			add(s.Handle, suggestSpeaker, 1)
@@ -46,7 +46,7 @@ func buildVocab(c *recaps.Corpus, tagCount map[string]int) []suggestion {
 	for tag, n := range tagCount {
 		add(tag, suggestTag, n)
 	}
-	for _, t := range c.Talks {
+	for _, t := range talks {
 		add(t.Title, suggestTitle, 1)
 		add(t.TitleEN, suggestTitle, 1)
 	}
@@ -60,7 +60,7 @@ func buildVocab(c *recaps.Corpus, tagCount map[string]int) []suggestion {
 // speakers, or the most common tags when nothing is close. With kind
 // suggestSpeaker it suggests only speakers, and lists speakers when none is
 // close; with -1 it suggests tags and speakers.
-func (b *Bot) noResults(q, what string, kind int) Reply {
+func (b snapshot) noResults(q, what string, kind int) Reply {
 	rep := Reply{
 		Intro:   fmt.Sprintf("%s “%s”.", what, clean(q, 80)),
 		Outcome: OutcomeNoResults,
@@ -91,7 +91,7 @@ func (b *Bot) noResults(q, what string, kind int) Reply {
 
 // closest returns up to n tags and speakers (only those of kind, unless it
 // is -1) within a small edit distance of q, or containing it, nearest first.
-func (b *Bot) closest(q string, n, kind int) []suggestion {
+func (b snapshot) closest(q string, n, kind int) []suggestion {
 	f := search.Fold(q)
 	if f == "" {
 		return nil
@@ -125,7 +125,8 @@ func (b *Bot) closest(q string, n, kind int) []suggestion {
 // Complete suggests up to n completions of a partly typed query: tags,
 // speakers and titles that start with or contain it, then titles of the
 // talks a search for it finds. With an empty prefix it offers popular tags.
-func (b *Bot) Complete(prefix string, n int) []string {
+func (bot *Bot) Complete(prefix string, n int) []string {
+	b := bot.snapshot()
 	f := search.Fold(prefix)
 	var out []string
 	seen := map[string]bool{}

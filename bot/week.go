@@ -59,11 +59,8 @@ func rotation(w Week, candidates []*recaps.Talk) *recaps.Talk {
 
 // candidates returns the talks that match every topic (all talks without
 // topics), in id order so that the rotation does not depend on file order.
-func (b *Bot) candidates(topics []string) []*recaps.Talk {
-	var out []*recaps.Talk
-	for i := range b.corpus.Talks {
-		out = append(out, &b.corpus.Talks[i])
-	}
+func (b snapshot) candidates(topics []string) []*recaps.Talk {
+	out := slices.Clone(b.talks)
 	for _, topic := range topics {
 		match := map[string]bool{}
 		hits, _ := b.index.Search(topic, -1)
@@ -94,7 +91,7 @@ func (b *Bot) weekTalk(ctx context.Context, w Week, topics []string) (*recaps.Ta
 
 // weekPick is weekTalk that records a new pick only if record is set.
 func (b *Bot) weekPick(ctx context.Context, w Week, topics []string, record bool) (*recaps.Talk, error) {
-	cands := b.candidates(topics)
+	cands := b.snapshot().candidates(topics)
 	if len(cands) == 0 {
 		return nil, nil
 	}
@@ -109,7 +106,7 @@ func (b *Bot) weekIntro(w Week) string {
 	return "Talk of the week (" + w.Start(b.loc).Format("Jan 2, 2006") + ")"
 }
 
-func (b *Bot) weekReply(ctx context.Context, r Request) Reply {
+func (b snapshot) weekReply(ctx context.Context, r Request) Reply {
 	var topics []string
 	if b.store != nil && r.Channel != "" {
 		s, err := b.store.Subscription(ctx, ChannelOf(r))

@@ -95,18 +95,9 @@ func load(sources []Source) (*Corpus, []Problem) {
 	for _, cf := range confs {
 		c.Conferences = append(c.Conferences, cf)
 	}
-	// Newest conference first, then schedule order, then id: a stable order
-	// that listings and the week's rotation rely on.
-	slices.SortFunc(c.Conferences, func(a, b Conference) int {
-		return cmp.Or(cmp.Compare(b.Year, a.Year), cmp.Compare(b.Date, a.Date), cmp.Compare(a.ID, b.ID))
-	})
-	rank := map[string]int{}
-	for i, cf := range c.Conferences {
-		rank[cf.ID] = i
-	}
-	slices.SortFunc(c.Talks, func(a, b Talk) int {
-		return cmp.Or(cmp.Compare(rank[a.Conference], rank[b.Conference]), cmp.Compare(a.Order, b.Order), cmp.Compare(a.ID, b.ID))
-	})
+	SortConferences(c.Conferences)
+	order := TalkOrder(c.Conferences)
+	slices.SortFunc(c.Talks, func(a, b Talk) int { return order(&a, &b) })
 	slices.SortFunc(problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Msg, b.Msg))
 	})

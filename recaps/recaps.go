@@ -7,6 +7,7 @@
 package recaps
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -206,4 +207,24 @@ func (e *Error) Error() string {
 		b.WriteString("\n\t" + p.String())
 	}
 	return b.String()
+}
+
+// SortConferences sorts conferences newest first, then by date, then by
+// id: the stable order that listings and the week's rotation rely on.
+func SortConferences(cs []Conference) {
+	slices.SortFunc(cs, func(a, b Conference) int {
+		return cmp.Or(cmp.Compare(b.Year, a.Year), cmp.Compare(b.Date, a.Date), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// TalkOrder returns the order of a corpus's talks: by their conference's
+// place in confs (sorted by SortConferences), then schedule order, then id.
+func TalkOrder(confs []Conference) func(a, b *Talk) int {
+	rank := make(map[string]int, len(confs))
+	for i, cf := range confs {
+		rank[cf.ID] = i
+	}
+	return func(a, b *Talk) int {
+		return cmp.Or(cmp.Compare(rank[a.Conference], rank[b.Conference]), cmp.Compare(a.Order, b.Order), cmp.Compare(a.ID, b.ID))
+	}
 }
