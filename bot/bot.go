@@ -75,7 +75,7 @@ type Bot struct {
 	help       []string // the help text's command lines
 
 	lib atomic.Pointer[library] // the current library; replaced whole (see change)
-	mu  sync.Mutex // serializes changes of the library
+	mu  sync.Mutex              // serializes changes of the library
 }
 
 // New returns a Bot over the corpus. The corpus must not be modified after.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // The control socket is how "talkbot digest" reaches a running serve: a
@@ -74,18 +75,24 @@ func listenControl(path string) (net.Listener, error) {
 	return &controlListener{UnixListener: ln, path: path}, nil
 }
 
-// controlListener removes its socket file when closed.
+// controlListener removes its socket file when first closed. Later calls
+// (http.Server.Serve closes its listener too) remove nothing: by then the
+// path may name another file.
 type controlListener struct {
 	*net.UnixListener
 	path string
+	once sync.Once
+	err  error
 }
 
 func (l *controlListener) Close() error {
-	err := l.UnixListener.Close()
-	if rerr := os.Remove(l.path); err == nil && rerr != nil && !os.IsNotExist(rerr) {
-		err = rerr
-	}
-	return err
+	l.once.Do(func() {
+		l.err = l.UnixListener.Close()
+		if rerr := os.Remove(l.path); l.err == nil && rerr != nil && !os.IsNotExist(rerr) {
+			l.err = rerr
+		}
+	})
+	return l.err
 }
 
 func (l *controlListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, Net: "unix"} }

@@ -149,3 +149,21 @@ func TestDigestWithoutServe(t *testing.T) {
 		t.Errorf("digest --now beside a holder that is not serve: got %v, want an error naming the socket", err)
 	}
 }
+
+// A second Close (http.Server.Serve closes its listener too) must not
+// remove a file that has since taken the socket's place.
+func TestControlListenerClosesOnce(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "talkbot.db.sock")
+	ln, err := listenControl(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	if err := os.WriteFile(sock, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	if b, err := os.ReadFile(sock); err != nil || string(b) != "mine" {
+		t.Errorf("the second Close removed the file now at %s: %v", sock, err)
+	}
+}
