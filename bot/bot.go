@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/talkbot/talkbot/recaps"
@@ -67,6 +68,7 @@ type Bot struct {
 	store      Store
 	nextDigest func(time.Time) time.Time
 	observer   Observer
+	senders    atomic.Pointer[map[string]Sender] // the digest's, for joining at subscribe
 
 	speakers  map[string][]*recaps.Talk // folded name or handle → talks
 	confs     map[string]string         // folded alias → conference id

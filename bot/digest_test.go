@@ -246,9 +246,10 @@ func TestDigestRunFailuresAndExactlyOnce(t *testing.T) {
 	if !sub.Paused {
 		t.Errorf("C1 subscription: got paused=false, want paused after channel_not_found")
 	}
-	// The second run skips what is done, leaves the paused channel alone,
-	// and retries the failed one.
+	// The second run, a minute later, skips what is done, leaves the
+	// paused channel alone, and retries the failed one.
 	s.Fail = nil
+	c.t = c.t.Add(time.Minute)
 	r, err = d.Run(ctx, w)
 	if err != nil {
 		t.Fatal(err)

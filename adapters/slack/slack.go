@@ -66,6 +66,7 @@ func (c Config) Validate() error {
 type slackAPI interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slackapi.MsgOption) (string, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slackapi.GetConversationHistoryParameters) (*slackapi.GetConversationHistoryResponse, error)
+	JoinConversationContext(ctx context.Context, channelID string) (*slackapi.Channel, string, []string, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slackapi.GetUserInfoOption) (*slackapi.User, error)
 	AuthTestContext(ctx context.Context) (*slackapi.AuthTestResponse, error)
 }
