@@ -107,8 +107,14 @@ func (a *Adapter) post(ctx context.Context, channel string, m message) (*discord
 }
 
 // selfID returns the bot's user id, from the gateway's Ready event or
-// GET /users/@me.
+// GET /users/@me. Concurrent callers wait for one request: a digest run's
+// Finds fetch the id once, not once each.
 func (a *Adapter) selfID(ctx context.Context) (string, error) {
+	if id := a.self.Load(); id != nil {
+		return *id, nil
+	}
+	a.selfMu.Lock()
+	defer a.selfMu.Unlock()
 	if id := a.self.Load(); id != nil {
 		return *id, nil
 	}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -447,5 +449,58 @@ func TestDigestInChannelsNotJoined(t *testing.T) {
 	}
 	if _, err := a.db.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "Cpriv2"}); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("refused subscription was stored: %v", err)
+	}
+}
+
+// TestDigestPacesEveryDiscordCall: issue 11.13. A run with many pending
+// Discord channels calls Find (GET messages) and Send for each; every one
+// of those calls is paced by the platform's rate, and the bot's own id is
+// fetched once. Before, the Finds and /users/@me went out unpaced.
+func TestDigestPacesEveryDiscordCall(t *testing.T) {
+	f, srv := newFakePlatforms(t)
+	a, _ := digestApp(t, srv, nil)
+	ctx := context.Background()
+	w := bot.WeekOf(time.Now(), a.bot.Location())
+	const n, perSecond = 30, 20
+	for i := range n {
+		ref := bot.ChannelRef{Platform: "discord", Channel: fmt.Sprintf("%d", 100+i)}
+		if err := a.db.PutSubscription(ctx, bot.Subscription{ChannelRef: ref, Since: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.db.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: ref, TalkID: "x", At: time.Now().Add(-time.Hour), Pending: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	senders := map[string]bot.Sender{}
+	for name, p := range a.platforms {
+		senders[name] = p
+	}
+	d, err := a.bot.NewDigest(bot.DigestOptions{Senders: senders, Workers: 16, Rates: map[string]rate.Limit{"discord": perSecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.Run(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != (bot.Report{Sent: n}) {
+		t.Errorf("run: got %+v, want %d sent", r, n)
+	}
+	if got := len(f.called("/users/@me")); got != 1 {
+		t.Errorf("GET /users/@me: %d calls, want 1", got)
+	}
+	calls := f.called("/messages")
+	if len(calls) != 2*n {
+		t.Fatalf("%d message calls, want %d (a Find and a Send per channel)", len(calls), 2*n)
+	}
+	// A token bucket of perSecond tokens a second and as many in the
+	// bucket at the start (one more for /users/@me): by τ seconds after
+	// the first call at most perSecond*(1+τ)+1 calls were made.
+	first := calls[0].at
+	for i, c := range calls {
+		tau := c.at.Sub(first).Seconds()
+		if limit := perSecond*(1+tau) + 1; float64(i+1) > limit {
+			t.Fatalf("call %d (%s) came %.3fs after the first: more than %.1f calls by then, want at most %d a second", i+1, c.path, tau, limit, perSecond)
+		}
 	}
 }
