@@ -56,11 +56,12 @@ type DigestOptions struct {
 	Delivered func(platform, outcome string)
 }
 
-// DefaultWorkers is the default DigestOptions.Workers: measured with
-// cmd/talkbot's BenchmarkDigest10k (10,000 Slack channels, 20 ms API
-// latency, 5% 429s), 64 workers finish in about 4 s, 32 in about 7 s;
-// beyond 64 the gain is small while the bursts against one workspace grow.
-const DefaultWorkers = 64
+// DefaultWorkers is the default DigestOptions.Workers, from cmd/talkbot's
+// BenchmarkDigest10k (10,000 Slack channels, API latency 20 ms, 5% 429s
+// with Retry-After 1, on 2 busy cores): 64 workers took 8.3–9.3 s, 128
+// took 6.9–7.3 s and 256 no less (9.2–10.3 s: the ledger's commits and the
+// CPU bound it, not the API). Workers wait on the network, not the CPU.
+const DefaultWorkers = 128
 
 // Digest delivers the talk of the week to subscribed channels exactly once
 // per (week, channel). The ledger in the Store is written "pending" before a
@@ -75,6 +76,9 @@ type Digest struct {
 	mu      sync.Mutex
 	pauseTo map[string]time.Time // platform → end of a rate-limit pause
 	runMu   sync.Mutex           // held by Run
+	// recording tracks the ledger writes of sent posts, which workers do
+	// not wait for; Run does.
+	recording sync.WaitGroup
 }
 
 // NewDigest returns the digest runner over b's store, or an error if b has
@@ -308,6 +312,7 @@ func (d *Digest) Run(ctx context.Context, w Week) (Report, error) {
 	}
 	close(jobs)
 	wg.Wait()
+	d.recording.Wait()
 	d.log.InfoContext(ctx, "digest run", "week", w.String(), "sent", r.Sent, "skipped", r.Skipped, "recovered", r.Recovered, "paused", r.Paused, "failed", r.Failed)
 	return r, ctx.Err()
 }
@@ -378,17 +383,34 @@ func (d *Digest) deliver(ctx context.Context, w Week, j *job) (outcome string, a
 	if err := d.wait(ctx, ch.Platform); err != nil {
 		return "failed", false
 	}
-	// Pending is written just before each attempt, so that its time bounds
-	// when this attempt can land.
-	if err := d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: talk, At: d.b.now(), Pending: true}); err != nil {
+	// Pending is written just before each attempt, under the attempt's own
+	// deadline, so that the post cannot land after its At plus Timeout.
+	send, cancelSend := context.WithTimeout(context.WithoutCancel(ctx), d.opt.Timeout)
+	defer cancelSend()
+	if err := d.b.store.MarkDelivered(send, Delivery{Week: w, Channel: ch, TalkID: talk, At: d.b.now(), Pending: true}); err != nil {
 		log.ErrorContext(ctx, "digest: mark pending", "err", err)
 		return "failed", false
 	}
-	id, err := s.Send(work, ch, d.b.digestReply(w, j.p.Talk), key)
+	id, err := s.Send(send, ch, d.b.digestReply(w, j.p.Talk), key)
 	if err != nil {
 		return d.failed(ctx, log, j, s, "post", err)
 	}
-	if err := d.b.store.MarkDelivered(work, Delivery{Week: w, Channel: ch, TalkID: talk, MessageID: id, At: d.b.now()}); err != nil {
+	done := Delivery{Week: w, Channel: ch, TalkID: talk, MessageID: id, At: d.b.now()}
+	if _, ok := s.(Finder); ok {
+		// The worker goes on without waiting: should this write be lost,
+		// the entry stays pending and the next run finds the post. So the
+		// next channel's pending write shares this one's commit. Run
+		// waits for these writes before it returns.
+		d.recording.Go(func() {
+			rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opt.Timeout)
+			defer cancel()
+			if err := d.b.store.MarkDelivered(rec, done); err != nil {
+				log.ErrorContext(ctx, "digest: record delivery; the next run will find the post", "err", err)
+			}
+		})
+		return "sent", false
+	}
+	if err := d.b.store.MarkDelivered(work, done); err != nil {
 		log.ErrorContext(ctx, "digest: record delivery", "err", err)
 		return "failed", false
 	}

@@ -647,3 +647,44 @@ func TestDigestLongRetryAfterDoesNotDelayOthers(t *testing.T) {
 		}
 	}
 }
+
+// lossyStore fails every "done" ledger write, as a crash right after a
+// post would lose it.
+type lossyStore struct{ *bottest.Store }
+
+func (s lossyStore) MarkDelivered(ctx context.Context, d bot.Delivery) error {
+	if !d.Pending {
+		return errors.New("disk full")
+	}
+	return s.Store.MarkDelivered(ctx, d)
+}
+
+// TestDigestLostDoneWriteIsRecovered: workers do not wait for the ledger
+// write after a post; when it is lost the entry stays pending, and the
+// next run finds the post instead of posting again.
+func TestDigestLostDoneWriteIsRecovered(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)}
+	st := bottest.NewStore()
+	b := newDigestBot(t, lossyStore{st}, c)
+	for i := range 5 {
+		subscribe(t, b, "slack", fmt.Sprintf("C%d", i))
+	}
+	s := bottest.NewSender()
+	w := bot.WeekOf(c.t, seoul)
+	r, err := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}}).Run(ctx, w)
+	if err != nil || r != (bot.Report{Sent: 5}) {
+		t.Fatalf("first run: got %+v, %v; want 5 sent", r, err)
+	}
+	c.t = c.t.Add(time.Minute) // past the posts' timeout
+	b2 := newDigestBot(t, st, c)
+	r, err = mustDigest(t, b2, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}}).Run(ctx, w)
+	if err != nil || r != (bot.Report{Recovered: 5}) {
+		t.Errorf("second run: got %+v, %v; want 5 recovered", r, err)
+	}
+	for ch, n := range s.Counts() {
+		if n != 1 {
+			t.Errorf("%v got %d posts, want exactly 1", ch, n)
+		}
+	}
+}

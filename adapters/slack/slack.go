@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -123,7 +124,11 @@ func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	var opts []slackapi.Option
+	// The digest's workers post concurrently: keep their connections
+	// (HTTP/1 keeps only two idle ones a host by default, and redials).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	opts := []slackapi.Option{slackapi.OptionHTTPClient(&http.Client{Transport: tr})}
 	if cfg.APIURL != "" {
 		opts = append(opts, slackapi.OptionAPIURL(cfg.APIURL))
 	}
