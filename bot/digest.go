@@ -181,6 +181,7 @@ type job struct {
 	attempts  int  // failed attempts (5xx, network) so far
 	uncertain bool // the post may be out already: look before posting
 	joined    bool // Join was tried after the history could not be read
+	slot      bool // holds a call slot of the platform's rate limiter
 	// landBy is when a pending post of an earlier run can no longer land;
 	// until then not finding it proves nothing.
 	landBy time.Time
@@ -358,8 +359,8 @@ func (d *Digest) deliver(ctx context.Context, w Week, j *job) (outcome string, a
 	// the post is looked for before it is sent. Without a Finder there is
 	// no way to tell, and the channel is posted to.
 	if f, ok := s.(Finder); ok && j.uncertain {
-		if err := d.wait(ctx, ch.Platform); err != nil {
-			return "failed", false
+		if d.pace(j) {
+			return "", true
 		}
 		id, found, err := f.Find(work, ch, key)
 		switch {
@@ -380,8 +381,8 @@ func (d *Digest) deliver(ctx context.Context, w Week, j *job) (outcome string, a
 		}
 	}
 	j.uncertain = false
-	if err := d.wait(ctx, ch.Platform); err != nil {
-		return "failed", false
+	if d.pace(j) {
+		return "", true
 	}
 	// Pending is written just before each attempt, under the attempt's own
 	// deadline, so that the post cannot land after its At plus Timeout.
@@ -502,6 +503,36 @@ func (d *Digest) pausePlatform(platform string, wait time.Duration) {
 	if until.After(d.pauseTo[platform]) {
 		d.pauseTo[platform] = until
 	}
+}
+
+// pace takes the platform's next call slot for j. It returns false when
+// the call may go now, and true with j.at set when j must come back later:
+// after the platform's rate-limit pause, or at the limiter's next free
+// slot, which j keeps meanwhile. So a paced platform holds no worker, and
+// the others' channels go on.
+func (d *Digest) pace(j *job) bool {
+	platform := j.p.Sub.Platform
+	now := d.b.now()
+	d.mu.Lock()
+	until := d.pauseTo[platform]
+	d.mu.Unlock()
+	if until.After(now) {
+		j.at = until
+		return true
+	}
+	if j.slot {
+		j.slot = false
+		return false
+	}
+	l := d.limits[platform]
+	if l == nil {
+		return false
+	}
+	if wait := l.Reserve().Delay(); wait > 0 {
+		j.slot, j.at = true, now.Add(wait)
+		return true
+	}
+	return false
 }
 
 // wait blocks until the platform's rate-limit pause is over and its rate

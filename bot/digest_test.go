@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"golang.org/x/time/rate"
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
@@ -686,5 +687,64 @@ func TestDigestLostDoneWriteIsRecovered(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%v got %d posts, want exactly 1", ch, n)
 		}
+	}
+}
+
+// TestDigestPacedPlatformHoldsNoWorker: with Discord paced at one call a
+// second and a single worker, the Slack channels are not held up behind
+// Discord's pace: the worker posts them while the Discord channels wait
+// for their slots.
+func TestDigestPacedPlatformHoldsNoWorker(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)
+	c := newFakeClock(t0)
+	st := bottest.NewStore()
+	corpus, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul})
+	for i := range 3 {
+		subscribe(t, b, "discord", fmt.Sprintf("D%d", i))
+	}
+	for i := range 10 {
+		subscribe(t, b, "slack", fmt.Sprintf("S%d", i))
+	}
+	s := bottest.NewSender()
+	var mu sync.Mutex
+	var order []string
+	slackDone := make(chan struct{})
+	s.After = func(ch bot.ChannelRef) {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, ch.Channel)
+		if ch.Platform == "slack" && len(order) == 11 { // D0 and the ten Slack channels
+			close(slackDone)
+		}
+	}
+	d := mustDigest(t, b, bot.DigestOptions{
+		Senders: map[string]bot.Sender{"slack": s, "discord": s},
+		Workers: 1, After: c.after,
+		Rates: map[string]rate.Limit{"discord": 1},
+	})
+	done := make(chan bot.Report, 1)
+	go func() {
+		r, _ := d.Run(ctx, bot.WeekOf(t0, seoul))
+		done <- r
+	}()
+	select {
+	case <-slackDone:
+	case <-time.After(30 * time.Second): // a hang guard
+		t.Fatal("the Slack channels were not posted while Discord waited for its pace")
+	}
+	c.waitTimer(t, t0.Add(time.Nanosecond))
+	c.advance(time.Minute)
+	if r := <-done; r != (bot.Report{Sent: 13}) {
+		t.Errorf("got %+v, want 13 sent", r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(order[:11], ","); got != "D0,S0,S1,S2,S3,S4,S5,S6,S7,S8,S9" {
+		t.Errorf("posting order %s, want D0 then the Slack channels before D1 and D2", strings.Join(order, ","))
 	}
 }
