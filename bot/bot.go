@@ -73,6 +73,7 @@ type Bot struct {
 	observer   Observer
 	long       longArgs // arguments of buttons too long for their values
 	help       []string // the help text's command lines
+	senders    atomic.Pointer[map[string]Sender] // the digest's, for joining at subscribe
 
 	lib atomic.Pointer[library] // the current library; replaced whole (see change)
 	mu  sync.Mutex              // serializes changes of the library

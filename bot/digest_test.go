@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"golang.org/x/time/rate"
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
@@ -246,9 +248,10 @@ func TestDigestRunFailuresAndExactlyOnce(t *testing.T) {
 	if !sub.Paused {
 		t.Errorf("C1 subscription: got paused=false, want paused after channel_not_found")
 	}
-	// The second run skips what is done, leaves the paused channel alone,
-	// and retries the failed one.
+	// The second run, a minute later, skips what is done, leaves the
+	// paused channel alone, and retries the failed one.
 	s.Fail = nil
+	c.t = c.t.Add(time.Minute)
 	r, err = d.Run(ctx, w)
 	if err != nil {
 		t.Fatal(err)
@@ -402,5 +405,346 @@ func TestDigestLostAnswerIsNotPostedTwice(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%v got %d posts, want exactly 1", ch, n)
 		}
+	}
+}
+
+// fakeClock is a test clock whose timers fire when the test advances it.
+type fakeClock struct {
+	mu      sync.Mutex
+	t       time.Time
+	waiters []fakeTimer
+	changed chan struct{} // closed and replaced when a timer is added
+}
+
+type fakeTimer struct {
+	at time.Time
+	c  chan time.Time
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t, changed: make(chan struct{})} }
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) after(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.t
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeTimer{c.t.Add(d), ch})
+	close(c.changed)
+	c.changed = make(chan struct{})
+	return ch
+}
+
+// waitTimer blocks until a timer for at least at is set, which means the
+// code under test is waiting for that time.
+func (c *fakeClock) waitTimer(t *testing.T, at time.Time) {
+	t.Helper()
+	guard := time.After(30 * time.Second) // a hang guard, not a timing assertion
+	for {
+		c.mu.Lock()
+		for _, w := range c.waiters {
+			if !w.at.Before(at) {
+				c.mu.Unlock()
+				return
+			}
+		}
+		changed := c.changed
+		c.mu.Unlock()
+		select {
+		case <-changed:
+		case <-guard:
+			t.Fatalf("no timer for %v was set", at)
+		}
+	}
+}
+
+// advance moves the clock by d and fires the timers that are due.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	keep := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.t) {
+			keep = append(keep, w)
+			continue
+		}
+		w.c <- c.t
+	}
+	c.waiters = keep
+}
+
+// TestDigestWaitsForAPendingPostThatMayStillLand: issue 11.8. A run killed
+// with kill -9 left C1 pending a second ago, its post still on its way;
+// the restarted run must not take "not found" for "not posted" before the
+// post can no longer land (its At plus the post timeout). Before the fix
+// it posted again at once, and C1 got two posts.
+func TestDigestWaitsForAPendingPostThatMayStillLand(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)
+	c := newFakeClock(t0)
+	st := bottest.NewStore()
+	corpus, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul})
+	subscribe(t, b, "slack", "C1")
+	subscribe(t, b, "slack", "C2")
+	w := bot.WeekOf(t0, seoul)
+	c1 := bot.ChannelRef{Platform: "slack", Channel: "C1"}
+	if err := st.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: c1, TalkID: "x", At: t0, Pending: true}); err != nil {
+		t.Fatal(err)
+	}
+	c.advance(time.Second) // the quick restart
+	s := bottest.NewSender()
+	const timeout = 20 * time.Second
+	d := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Timeout: timeout, After: c.after})
+	type runResult struct {
+		r   bot.Report
+		err error
+	}
+	done := make(chan runResult, 1)
+	go func() {
+		r, err := d.Run(ctx, w)
+		done <- runResult{r, err}
+	}()
+	// The run waits for C1 until t0 + timeout…
+	c.waitTimer(t, t0.Add(timeout))
+	if n := len(s.Posts(c1)); n != 0 {
+		t.Fatalf("C1 got %d posts while its earlier post could still land, want 0", n)
+	}
+	// …the dead process's post lands meanwhile…
+	if _, err := s.Send(ctx, c1, bot.Reply{}, bot.Key(w, c1)); err != nil {
+		t.Fatal(err)
+	}
+	// …and once it can no longer land, the run looks again and finds it.
+	c.advance(timeout)
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if want := (bot.Report{Sent: 1, Recovered: 1}); res.r != want {
+		t.Errorf("got %+v, want %+v", res.r, want)
+	}
+	for ch, n := range s.Counts() {
+		if n != 1 {
+			t.Errorf("%v got %d posts, want exactly 1", ch, n)
+		}
+	}
+	if del, err := st.Delivered(ctx, w, c1); err != nil || del.Pending || del.MessageID != "m1" {
+		t.Errorf("C1 ledger: got %+v, %v; want done with the landed post m1", del, err)
+	}
+}
+
+// TestDigestPendingPostThatNeverLanded: the same wait, and when the post
+// has not landed by then, the channel gets its one post.
+func TestDigestPendingPostThatNeverLanded(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)
+	c := newFakeClock(t0)
+	st := bottest.NewStore()
+	corpus, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul})
+	subscribe(t, b, "slack", "C1")
+	w := bot.WeekOf(t0, seoul)
+	c1 := bot.ChannelRef{Platform: "slack", Channel: "C1"}
+	if err := st.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: c1, TalkID: "x", At: t0, Pending: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := bottest.NewSender()
+	d := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Timeout: time.Minute, After: c.after})
+	done := make(chan bot.Report, 1)
+	go func() {
+		r, _ := d.Run(ctx, w)
+		done <- r
+	}()
+	c.waitTimer(t, t0.Add(time.Minute))
+	if n := len(s.Posts(c1)); n != 0 {
+		t.Fatalf("C1 got %d posts before its pending post timed out, want 0", n)
+	}
+	c.advance(time.Minute)
+	if r := <-done; r != (bot.Report{Sent: 1}) {
+		t.Errorf("got %+v, want one sent", r)
+	}
+	if n := len(s.Posts(c1)); n != 1 {
+		t.Errorf("C1 got %d posts, want 1", n)
+	}
+}
+
+// TestDigestLongRetryAfterDoesNotDelayOthers: issue 16. C00 is answered
+// 429 with Retry-After one hour; with a single worker every other channel
+// is still posted without the clock moving, and C00 once the hour is over.
+// Before, the worker slept through the Retry-After.
+func TestDigestLongRetryAfterDoesNotDelayOthers(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)
+	c := newFakeClock(t0)
+	st := bottest.NewStore()
+	corpus, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul})
+	const n = 20
+	for i := range n {
+		subscribe(t, b, "slack", fmt.Sprintf("C%02d", i))
+	}
+	s := bottest.NewSender()
+	var mu sync.Mutex
+	postedAt := map[string]time.Time{}
+	s.Fail = func(ch bot.ChannelRef, attempt int) error {
+		if ch.Channel == "C00" && attempt == 1 {
+			return &bot.RateLimitError{RetryAfter: time.Hour}
+		}
+		return nil
+	}
+	others := make(chan struct{}) // closed when the other channels are posted
+	s.After = func(ch bot.ChannelRef) {
+		mu.Lock()
+		postedAt[ch.Channel] = c.now()
+		if len(postedAt) == n-1 {
+			close(others)
+		}
+		mu.Unlock()
+	}
+	d := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}, Workers: 1, After: c.after})
+	done := make(chan bot.Report, 1)
+	go func() {
+		r, _ := d.Run(ctx, bot.WeekOf(t0, seoul))
+		done <- r
+	}()
+	c.waitTimer(t, t0.Add(time.Hour))
+	select {
+	case <-others:
+	case <-time.After(30 * time.Second): // a hang guard
+		t.Fatal("the other channels were not posted while C00 waited")
+	}
+	c.advance(time.Hour)
+	if r := <-done; r != (bot.Report{Sent: n}) {
+		t.Errorf("got %+v, want %d sent", r, n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range n {
+		ch := fmt.Sprintf("C%02d", i)
+		want := t0
+		if i == 0 {
+			want = t0.Add(time.Hour)
+		}
+		if got := postedAt[ch]; !got.Equal(want) {
+			t.Errorf("%s posted at %v, want %v", ch, got, want)
+		}
+	}
+}
+
+// lossyStore fails every "done" ledger write, as a crash right after a
+// post would lose it.
+type lossyStore struct{ *bottest.Store }
+
+func (s lossyStore) MarkDelivered(ctx context.Context, d bot.Delivery) error {
+	if !d.Pending {
+		return errors.New("disk full")
+	}
+	return s.Store.MarkDelivered(ctx, d)
+}
+
+// TestDigestLostDoneWriteIsRecovered: workers do not wait for the ledger
+// write after a post; when it is lost the entry stays pending, and the
+// next run finds the post instead of posting again.
+func TestDigestLostDoneWriteIsRecovered(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)}
+	st := bottest.NewStore()
+	b := newDigestBot(t, lossyStore{st}, c)
+	for i := range 5 {
+		subscribe(t, b, "slack", fmt.Sprintf("C%d", i))
+	}
+	s := bottest.NewSender()
+	w := bot.WeekOf(c.t, seoul)
+	r, err := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}}).Run(ctx, w)
+	if err != nil || r != (bot.Report{Sent: 5}) {
+		t.Fatalf("first run: got %+v, %v; want 5 sent", r, err)
+	}
+	c.t = c.t.Add(time.Minute) // past the posts' timeout
+	b2 := newDigestBot(t, st, c)
+	r, err = mustDigest(t, b2, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": s}}).Run(ctx, w)
+	if err != nil || r != (bot.Report{Recovered: 5}) {
+		t.Errorf("second run: got %+v, %v; want 5 recovered", r, err)
+	}
+	for ch, n := range s.Counts() {
+		if n != 1 {
+			t.Errorf("%v got %d posts, want exactly 1", ch, n)
+		}
+	}
+}
+
+// TestDigestPacedPlatformHoldsNoWorker: with Discord paced at one call a
+// second and a single worker, the Slack channels are not held up behind
+// Discord's pace: the worker posts them while the Discord channels wait
+// for their slots.
+func TestDigestPacedPlatformHoldsNoWorker(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, seoul)
+	c := newFakeClock(t0)
+	st := bottest.NewStore()
+	corpus, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(corpus, bot.Options{Store: st, Now: c.now, Location: seoul})
+	for i := range 3 {
+		subscribe(t, b, "discord", fmt.Sprintf("D%d", i))
+	}
+	for i := range 10 {
+		subscribe(t, b, "slack", fmt.Sprintf("S%d", i))
+	}
+	s := bottest.NewSender()
+	var mu sync.Mutex
+	var order []string
+	slackDone := make(chan struct{})
+	s.After = func(ch bot.ChannelRef) {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, ch.Channel)
+		if ch.Platform == "slack" && len(order) == 11 { // D0 and the ten Slack channels
+			close(slackDone)
+		}
+	}
+	d := mustDigest(t, b, bot.DigestOptions{
+		Senders: map[string]bot.Sender{"slack": s, "discord": s},
+		Workers: 1, After: c.after,
+		Rates: map[string]rate.Limit{"discord": 1},
+	})
+	done := make(chan bot.Report, 1)
+	go func() {
+		r, _ := d.Run(ctx, bot.WeekOf(t0, seoul))
+		done <- r
+	}()
+	select {
+	case <-slackDone:
+	case <-time.After(30 * time.Second): // a hang guard
+		t.Fatal("the Slack channels were not posted while Discord waited for its pace")
+	}
+	c.waitTimer(t, t0.Add(time.Nanosecond))
+	c.advance(time.Minute)
+	if r := <-done; r != (bot.Report{Sent: 13}) {
+		t.Errorf("got %+v, want 13 sent", r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(order[:11], ","); got != "D0,S0,S1,S2,S3,S4,S5,S6,S7,S8,S9" {
+		t.Errorf("posting order %s, want D0 then the Slack channels before D1 and D2", strings.Join(order, ","))
 	}
 }

@@ -27,6 +27,19 @@ type Finder interface {
 	Find(ctx context.Context, ch ChannelRef, key string) (messageID string, found bool, err error)
 }
 
+// Joiner is an optional Sender capability: Join makes the bot a member of
+// ch where it can join by itself (a public Slack channel) and otherwise
+// checks that it can read the channel, which Finder needs. It returns an
+// error wrapping ErrNotInvited when someone in the channel must invite the
+// bot first (a private channel), ErrChannelGone when the channel is gone.
+type Joiner interface {
+	Join(ctx context.Context, ch ChannelRef) error
+}
+
+// ErrNotInvited means the bot is not a member of a channel that it cannot
+// join by itself.
+var ErrNotInvited = errors.New("the bot is not a member of this channel")
+
 // ErrChannelGone means a channel cannot receive posts: it was deleted or
 // archived, or the bot was removed or lacks access. Retrying will not help.
 var ErrChannelGone = errors.New("channel is gone or forbidden")

@@ -185,6 +185,12 @@ func (b snapshot) subscription(ctx context.Context, r Request) Reply {
 		} else if !errors.Is(err, ErrNotFound) {
 			return b.failure(ctx, "read subscription", err)
 		}
+		// The digest must be able to read the channel to post exactly once.
+		if err := b.join(ctx, ch); errors.Is(err, ErrNotInvited) || errors.Is(err, ErrChannelGone) {
+			return usage("Invite me first: talkbot is not a member of this channel and cannot join it by itself. Add the bot to the channel (on Slack: /invite @talkbot), then run talk subscribe again.")
+		} else if err != nil {
+			return b.failure(ctx, "join channel for the digest", err)
+		}
 		if err := b.store.PutSubscription(ctx, s); err != nil {
 			return b.failure(ctx, "save subscription", err)
 		}

@@ -108,7 +108,8 @@ func (a *Adapter) post(ctx context.Context, channel string, m message) (*discord
 }
 
 // selfID returns the bot's user id, from the gateway's Ready event or
-// GET /users/@me.
+// GET /users/@me. Concurrent callers wait for one request: a digest run's
+// Finds fetch the id once, not once each.
 func (a *Adapter) selfID(ctx context.Context) (string, error) {
 	return a.self.Get(ctx, func(ctx context.Context) (string, error) {
 		body, err := a.rest(ctx, http.MethodGet, "users/@me", nil)

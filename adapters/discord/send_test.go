@@ -531,3 +531,26 @@ func TestFailedCallbackLogsNoToken(t *testing.T) {
 		t.Errorf("got logs %s, want no interaction token", got)
 	}
 }
+
+// TestFindFetchesSelfOnce: issue 11.13. A digest run's concurrent Finds
+// ask Discord for the bot's own id once, not once each.
+func TestFindFetchesSelfOnce(t *testing.T) {
+	b := testBot(t, bot.Options{})
+	e := newEnv(t, b, Config{BotToken: "test-token"})
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, _, err := e.a.Find(context.Background(), bot.ChannelRef{Platform: platform, Channel: fmt.Sprintf("c%d", i)}, "k"); err != nil {
+				t.Errorf("Find: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := e.api.count(http.MethodGet, "/api/v10/users/@me"); got != 1 {
+		t.Errorf("GET /users/@me: %d calls for %d Finds, want 1", got, n)
+	}
+	if got := e.api.count(http.MethodGet, "/api/v10/channels/"); got != n {
+		t.Errorf("GET channel messages: %d calls, want %d", got, n)
+	}
+}

@@ -64,6 +64,12 @@ type fakeSlack struct {
 	mu      sync.Mutex
 	calls   []call
 	history []map[string]any // conversations.history messages
+	// outside lists public channels the bot is not a member of:
+	// conversations.history answers not_in_channel there until
+	// conversations.join. Channels named CPRIV… are private (join answers
+	// method_not_supported_for_channel_type); CPRIVOUT is one the bot is
+	// not in.
+	outside map[string]bool
 
 	refuseInChannel bool
 
@@ -146,9 +152,31 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			resp = map[string]any{"ok": true, "channel": form.Get("channel"), "ts": "1700000000." + fmt.Sprintf("%06d", len(f.all()))}
 		}
-	case "conversations.history":
-		if form.Get("channel") == "CGONE" {
+	case "conversations.join":
+		ch := form.Get("channel")
+		switch {
+		case ch == "CGONE":
 			resp = map[string]any{"ok": false, "error": "channel_not_found"}
+		case strings.HasPrefix(ch, "CPRIV"):
+			resp = map[string]any{"ok": false, "error": "method_not_supported_for_channel_type"}
+		default:
+			f.mu.Lock()
+			delete(f.outside, ch)
+			f.mu.Unlock()
+			resp = map[string]any{"ok": true, "channel": map[string]any{"id": ch, "is_member": true}}
+		}
+	case "conversations.history":
+		f.mu.Lock()
+		outside := f.outside[form.Get("channel")]
+		f.mu.Unlock()
+		switch form.Get("channel") {
+		case "CGONE", "CPRIVOUT":
+			resp = map[string]any{"ok": false, "error": "channel_not_found"}
+		}
+		if outside {
+			resp = map[string]any{"ok": false, "error": "not_in_channel"}
+		}
+		if resp != nil {
 			break
 		}
 		f.mu.Lock()

@@ -19,6 +19,7 @@ var neededScopes = map[string]string{
 	"users:read":        "users.info (is the user a workspace admin?)",
 	"channels:history":  "conversations.history (Find) in public channels",
 	"groups:history":    "conversations.history (Find) in private channels",
+	"channels:join":     "conversations.join at subscribe and before recovery (Find) in public channels",
 }
 
 // TestManifestScopes: manifest.yaml asks for what the code needs, and

@@ -10,6 +10,12 @@ import (
 	"github.com/talkbot/talkbot/bot"
 )
 
+var (
+	_ bot.Sender = (*Adapter)(nil)
+	_ bot.Finder = (*Adapter)(nil)
+	_ bot.Joiner = (*Adapter)(nil)
+)
+
 // digestEventType is the message metadata event type of digest posts; its
 // payload's "key" is the key given to Send.
 const digestEventType = "talkbot_digest"
@@ -55,6 +61,32 @@ func (a *Adapter) Find(ctx context.Context, ch bot.ChannelRef, key string) (stri
 		p.Cursor = h.ResponseMetaData.NextCursor
 	}
 	return "", false, nil
+}
+
+// Join implements bot.Joiner: it makes the bot a member of a public
+// channel with conversations.join, so that Find can read the channel's
+// history (conversations.history answers not_in_channel otherwise, even
+// where chat:write.public lets the bot post). Private channels, DMs and
+// group DMs cannot be joined: for them, and when joining fails otherwise
+// (an app installed without channels:join), Join checks that the bot can
+// read the history, and returns an error wrapping bot.ErrNotInvited when it
+// cannot. A 429 returns a *bot.RateLimitError.
+func (a *Adapter) Join(ctx context.Context, ch bot.ChannelRef) error {
+	_, _, _, err := a.api.JoinConversationContext(ctx, ch.Channel)
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[slackapi.SlackErrorResponse](err); !ok {
+		return fmt.Errorf("join %s: %w", ch, mapError("conversations.join", err)) // a 429 or the network
+	}
+	_, err = a.api.GetConversationHistoryContext(ctx, &slackapi.GetConversationHistoryParameters{ChannelID: ch.Channel, Limit: 1})
+	if se, ok := errors.AsType[slackapi.SlackErrorResponse](err); ok && (se.Err == "channel_not_found" || se.Err == "not_in_channel") {
+		return fmt.Errorf("join %s: %w: %w", ch, bot.ErrNotInvited, err)
+	}
+	if err != nil {
+		return fmt.Errorf("join %s: %w", ch, mapError("conversations.history", err))
+	}
+	return nil
 }
 
 // post sends m to a channel (in a thread when thread is set) with

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,7 @@ func (c Config) Validate() error {
 type slackAPI interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slackapi.MsgOption) (string, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slackapi.GetConversationHistoryParameters) (*slackapi.GetConversationHistoryResponse, error)
+	JoinConversationContext(ctx context.Context, channelID string) (*slackapi.Channel, string, []string, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slackapi.GetUserInfoOption) (*slackapi.User, error)
 	AuthTestContext(ctx context.Context) (*slackapi.AuthTestResponse, error)
 }
@@ -124,7 +126,11 @@ func New(cfg Config, b *bot.Bot) (*Adapter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	var opts []slackapi.Option
+	// The digest's workers post concurrently: keep their connections
+	// (HTTP/1 keeps only two idle ones a host by default, and redials).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 256
+	opts := []slackapi.Option{slackapi.OptionHTTPClient(&http.Client{Transport: tr})}
 	if cfg.APIURL != "" {
 		opts = append(opts, slackapi.OptionAPIURL(cfg.APIURL))
 	}

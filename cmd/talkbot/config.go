@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/talkbot/talkbot/store/postgres"
+	"github.com/talkbot/talkbot/bot"
 )
 
 // Config is talkbot's configuration: defaults, then the TOML file, then
@@ -114,7 +115,7 @@ func defaultConfig() Config {
 		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration{15 * time.Second}},
 		Discord: DiscordConfig{Gateway: true},
 		Store:   StoreConfig{Driver: driverBolt, Path: "talkbot.db", LockTimeout: Duration{time.Second}},
-		Digest:  DigestConfig{Schedule: "0 9 * * MON", Timezone: "Asia/Seoul", Workers: 8},
+		Digest:  DigestConfig{Schedule: "0 9 * * MON", Timezone: "Asia/Seoul", Workers: bot.DefaultWorkers},
 		Log:     LogConfig{Format: "text", Level: "info"},
 	}
 }

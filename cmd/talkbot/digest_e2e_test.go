@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/talkbot/talkbot/bot"
 )
@@ -31,6 +34,18 @@ type fakePlatforms struct {
 	mu       sync.Mutex
 	attempts map[string]int
 	posts    map[string][]fakePost // "platform:channel" → messages
+	// outside lists public Slack channels the bot is not a member of
+	// (conversations.history answers not_in_channel until
+	// conversations.join); private lists private ones it is not in (join
+	// is not supported there, history answers channel_not_found).
+	outside, private map[string]bool
+	calls            []fakeCall
+}
+
+// fakeCall is one request the fake answered.
+type fakeCall struct {
+	path string
+	at   time.Time
 }
 
 type fakePost struct {
@@ -40,18 +55,51 @@ type fakePost struct {
 }
 
 func newFakePlatforms(t *testing.T) (*fakePlatforms, *httptest.Server) {
-	f := &fakePlatforms{t: t, attempts: map[string]int{}, posts: map[string][]fakePost{}}
+	f := &fakePlatforms{t: t, attempts: map[string]int{}, posts: map[string][]fakePost{}, outside: map[string]bool{}, private: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/chat.postMessage", f.slackPost)
 	mux.HandleFunc("POST /api/conversations.history", f.slackHistory)
+	mux.HandleFunc("POST /api/conversations.join", f.slackJoin)
 	mux.HandleFunc("GET /discord/api/v10/users/@me", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"id":"900","username":"talkbot","bot":true}`)
 	})
 	mux.HandleFunc("POST /discord/api/v10/channels/{ch}/messages", f.discordPost)
 	mux.HandleFunc("GET /discord/api/v10/channels/{ch}/messages", f.discordHistory)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.calls = append(f.calls, fakeCall{r.URL.Path, time.Now()})
+		f.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return f, srv
+}
+
+// called returns the calls whose path ends with suffix.
+func (f *fakePlatforms) called(suffix string) []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeCall
+	for _, c := range f.calls {
+		if strings.HasSuffix(c.path, suffix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakePlatforms) slackJoin(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	ch := r.PostForm.Get("channel")
+	w.Header().Set("Content-Type", "application/json")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.private[ch] {
+		io.WriteString(w, `{"ok":false,"error":"method_not_supported_for_channel_type"}`)
+		return
+	}
+	delete(f.outside, ch)
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": map[string]any{"id": ch, "is_member": true}})
 }
 
 // decide counts an attempt and returns the scripted answer.
@@ -115,7 +163,18 @@ func (f *fakePlatforms) slackPost(w http.ResponseWriter, r *http.Request) {
 func (f *fakePlatforms) slackHistory(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	ch := r.PostForm.Get("channel")
+	w.Header().Set("Content-Type", "application/json")
 	f.mu.Lock()
+	switch {
+	case f.outside[ch]:
+		f.mu.Unlock()
+		io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`)
+		return
+	case f.private[ch]:
+		f.mu.Unlock()
+		io.WriteString(w, `{"ok":false,"error":"channel_not_found"}`)
+		return
+	}
 	var msgs []map[string]any
 	for _, p := range f.posts["slack:"+ch] {
 		msgs = append(msgs, map[string]any{"type": "message", "ts": p.id + ".000100", "metadata": p.metadata})
@@ -316,6 +375,132 @@ func TestDigestInterruptedThroughFakePlatforms(t *testing.T) {
 			if got := f.count(platform + ":" + ch); got != 1 {
 				t.Errorf("%s:%s got %d messages, want exactly 1", platform, ch, got)
 			}
+		}
+	}
+}
+
+// TestDigestInChannelsNotJoined: issue 11.7. A public Slack channel that
+// the bot posts to without being a member answers not_in_channel to
+// conversations.history, so a pending entry could never be resolved and
+// the channel got nothing that week. Now the digest joins it and goes on;
+// a private channel the bot is not in is paused with a reason that
+// "talk subscriptions" shows, and subscribing there is refused.
+func TestDigestInChannelsNotJoined(t *testing.T) {
+	f, srv := newFakePlatforms(t)
+	a, d := digestApp(t, srv, nil)
+	ctx := context.Background()
+	w := bot.WeekOf(time.Now(), a.bot.Location())
+	// Subscriptions from before subscribe joined; a run died after marking
+	// each pending, an hour ago. Cpub's post never left, Clanded's did.
+	f.outside["Cpub"], f.outside["Clanded"], f.private["Cpriv"] = true, true, true
+	for _, ch := range []string{"Cpub", "Clanded", "Cpriv"} {
+		ref := bot.ChannelRef{Platform: "slack", Channel: ch}
+		if err := a.db.PutSubscription(ctx, bot.Subscription{ChannelRef: ref, Since: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.db.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: ref, TalkID: "x", At: time.Now().Add(-time.Hour), Pending: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.record("slack:Clanded", fakePost{metadata: json.RawMessage(fmt.Sprintf(`{"event_type":"talkbot_digest","event_payload":{"key":%q}}`, bot.Key(w, bot.ChannelRef{Platform: "slack", Channel: "Clanded"})))})
+
+	r, err := d.Run(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (bot.Report{Sent: 1, Recovered: 1, Paused: 1}); r != want {
+		t.Errorf("run: got %+v, want %+v", r, want)
+	}
+	for ch, want := range map[string]int{"Cpub": 1, "Clanded": 1, "Cpriv": 0} {
+		if got := f.count("slack:" + ch); got != want {
+			t.Errorf("%s got %d messages, want %d", ch, got, want)
+		}
+	}
+	rep := a.bot.Handle(ctx, bot.Request{Platform: "slack", Channel: "Cpriv", User: "U1", Command: bot.ParseCommand("subscriptions")})
+	var status string
+	for _, fl := range rep.Fields {
+		if fl.Name == "Status" {
+			status = fl.Value
+		}
+	}
+	if !strings.Contains(status, "paused") || !strings.Contains(status, "invite the bot") {
+		t.Errorf("talk subscriptions in Cpriv: status %q, want paused with the reason", status)
+	}
+	// The rerun has every channel done or paused: nothing is left hanging.
+	if r, err = d.Run(ctx, w); err != nil || r != (bot.Report{Skipped: 2}) {
+		t.Errorf("rerun: got %+v, %v; want 2 skipped", r, err)
+	}
+
+	// Subscribing now joins a public channel at once, and refuses a private
+	// channel the bot is not in.
+	f.outside["Cnew"], f.private["Cpriv2"] = true, true
+	if rep := a.bot.Handle(ctx, bot.Request{Platform: "slack", Channel: "Cnew", User: "U1", Command: bot.ParseCommand("subscribe"), CanManage: true}); rep.Outcome != bot.OutcomeOK {
+		t.Errorf("subscribe in a public channel: %s %q", rep.Outcome, rep.Intro)
+	}
+	f.mu.Lock()
+	joined := !f.outside["Cnew"]
+	f.mu.Unlock()
+	if !joined {
+		t.Errorf("subscribe in public channel Cnew did not join it")
+	}
+	rep = a.bot.Handle(ctx, bot.Request{Platform: "slack", Channel: "Cpriv2", User: "U1", Command: bot.ParseCommand("subscribe"), CanManage: true})
+	if rep.Outcome == bot.OutcomeOK || !strings.Contains(rep.Intro, "Invite me first") {
+		t.Errorf("subscribe in a private channel without the bot: %s %q, want refused with \"Invite me first\"", rep.Outcome, rep.Intro)
+	}
+	if _, err := a.db.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "Cpriv2"}); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("refused subscription was stored: %v", err)
+	}
+}
+
+// TestDigestPacesEveryDiscordCall: issue 11.13. A run with many pending
+// Discord channels calls Find (GET messages) and Send for each; every one
+// of those calls is paced by the platform's rate, and the bot's own id is
+// fetched once. Before, the Finds and /users/@me went out unpaced.
+func TestDigestPacesEveryDiscordCall(t *testing.T) {
+	f, srv := newFakePlatforms(t)
+	a, _ := digestApp(t, srv, nil)
+	ctx := context.Background()
+	w := bot.WeekOf(time.Now(), a.bot.Location())
+	const n, perSecond = 30, 20
+	for i := range n {
+		ref := bot.ChannelRef{Platform: "discord", Channel: fmt.Sprintf("%d", 100+i)}
+		if err := a.db.PutSubscription(ctx, bot.Subscription{ChannelRef: ref, Since: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.db.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: ref, TalkID: "x", At: time.Now().Add(-time.Hour), Pending: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	senders := map[string]bot.Sender{}
+	for name, p := range a.platforms {
+		senders[name] = p
+	}
+	d, err := a.bot.NewDigest(bot.DigestOptions{Senders: senders, Workers: 16, Rates: map[string]rate.Limit{"discord": perSecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.Run(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != (bot.Report{Sent: n}) {
+		t.Errorf("run: got %+v, want %d sent", r, n)
+	}
+	if got := len(f.called("/users/@me")); got != 1 {
+		t.Errorf("GET /users/@me: %d calls, want 1", got)
+	}
+	calls := f.called("/messages")
+	if len(calls) != 2*n {
+		t.Fatalf("%d message calls, want %d (a Find and a Send per channel)", len(calls), 2*n)
+	}
+	// A token bucket of perSecond tokens a second and as many in the
+	// bucket at the start (one more for /users/@me): by τ seconds after
+	// the first call at most perSecond*(1+τ)+1 calls were made.
+	first := calls[0].at
+	for i, c := range calls {
+		tau := c.at.Sub(first).Seconds()
+		if limit := perSecond*(1+tau) + 1; float64(i+1) > limit {
+			t.Fatalf("call %d (%s) came %.3fs after the first: more than %.1f calls by then, want at most %d a second", i+1, c.path, tau, limit, perSecond)
 		}
 	}
 }
