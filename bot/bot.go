@@ -71,8 +71,8 @@ type Bot struct {
 	store      Store
 	nextDigest func(time.Time) time.Time
 	observer   Observer
-	long       longArgs // arguments of buttons too long for their values
-	help       []string // the help text's command lines
+	long       longArgs                          // arguments of buttons too long for their values
+	help       []string                          // the help text's command lines
 	senders    atomic.Pointer[map[string]Sender] // the digest's, for joining at subscribe
 
 	lib atomic.Pointer[library] // the current library; replaced whole (see change)

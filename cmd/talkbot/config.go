@@ -13,8 +13,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
-	"github.com/talkbot/talkbot/store/postgres"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/store/postgres"
 )
 
 // Config is talkbot's configuration: defaults, then the TOML file, then
