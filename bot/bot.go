@@ -329,6 +329,13 @@ func (b snapshot) newCard(t *recaps.Talk) *card {
 	if l, ok := t.TitleLink(); ok {
 		rep.TitleURL = l.URL
 	}
+	if t.AuthorID != "" {
+		by := cmp.Or(t.Author, t.AuthorID)
+		if d, _, ok := strings.Cut(t.Created, "T"); ok {
+			by += " · " + d
+		}
+		rep.Fields = append(rep.Fields, Field{"Shared by", by})
+	}
 	rep.Footer = "id: " + t.ID + " · tags: " + strings.Join(t.Tags, ", ")
 	rep.Fields, rep.Sections, rep.Links = slices.Clip(rep.Fields), slices.Clip(rep.Sections), slices.Clip(rep.Links)
 	detail := b.confName(t.Conference)

@@ -21,6 +21,9 @@ const (
 	VerbSubscribe     Verb = "subscribe"
 	VerbUnsubscribe   Verb = "unsubscribe"
 	VerbSubscriptions Verb = "subscriptions"
+	VerbAdd           Verb = "add"
+	VerbEdit          Verb = "edit"
+	VerbRemove        Verb = "remove"
 
 	// verbForgotten answers a button whose argument the Bot no longer
 	// remembers; no text parses to it.
@@ -45,6 +48,10 @@ type Command struct {
 // adapter with a deadline acknowledges first and answers later.
 func (c Command) Slow() bool { return specOf(c.Verb).store }
 
+// Form reports whether a chat adapter answers the command with a form
+// (see Bot.Form and Bot.Submit) rather than with Handle's reply.
+func (c Command) Form() bool { return specOf(c.Verb).form }
+
 // NeedsManage reports whether the core checks Request.CanManage for the
 // command, so that an adapter asks the platform only when it matters.
 func (c Command) NeedsManage() bool { return specOf(c.Verb).manage }
@@ -65,6 +72,7 @@ type verbSpec struct {
 	arg     argument
 	store   bool   // reads or writes the store
 	manage  bool   // checks Request.CanManage
+	form    bool   // chat adapters open a form (Bot.Form)
 	help    string // the help line; empty for the search, which help lists first
 	handler func(b snapshot, ctx context.Context, r Request) Reply
 }
@@ -99,6 +107,15 @@ var commands = []verbSpec{
 	{verb: VerbSubscriptions, names: []string{"subscriptions", "구독목록"}, store: true,
 		help:    "talk subscriptions: this channel's digest and its next delivery",
 		handler: snapshot.subscription},
+	{verb: VerbAdd, names: []string{"add", "추가"}, store: true, form: true,
+		help:    "talk add: share a recap of a talk you heard (a form opens); it is searchable at once",
+		handler: snapshot.addCommand},
+	{verb: VerbEdit, names: []string{"edit", "수정"}, arg: argOptional, store: true, manage: true, form: true,
+		help:    "talk edit <id>: change a recap you shared (its author and admins)",
+		handler: snapshot.editCommand},
+	{verb: VerbRemove, names: []string{"remove", "delete", "삭제"}, arg: argOptional, store: true, manage: true,
+		help:    "talk remove <id>: remove a recap you shared (its author and admins)",
+		handler: snapshot.removeCommand},
 	{verb: VerbHelp, names: []string{"help", "도움말", "?"},
 		help:    "talk help: this message",
 		handler: func(b snapshot, _ context.Context, _ Request) Reply { return b.helpReply() }},

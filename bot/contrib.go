@@ -1,6 +1,18 @@
 package bot
 
-import "github.com/talkbot/talkbot/recaps"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/search"
+)
 
 // Contribution is a recap shared from chat, as the Store keeps it.
 type Contribution struct {
@@ -11,4 +23,349 @@ type Contribution struct {
 	// Key identifies the form submission that saved the recap, so that a
 	// retried submission is not saved twice.
 	Key string `json:"key,omitempty"`
+}
+
+// RecapStore keeps the recaps contributed from chat. Every Store
+// implements it (see Store).
+type RecapStore interface {
+	// Recaps returns every contributed recap, in no particular order.
+	Recaps(ctx context.Context) ([]Contribution, error)
+	// PutRecap creates or replaces the recap with c.Talk.ID.
+	PutRecap(ctx context.Context, c Contribution) error
+	// DeleteRecap removes the recap with the given talk id, or returns
+	// ErrNotFound.
+	DeleteRecap(ctx context.Context, id string) error
+}
+
+// Form is what a chat form for a recap opens with.
+type Form struct {
+	Draft recaps.Draft
+	// Edit is the id of the recap the form edits; "" for a new one.
+	Edit string
+}
+
+// Submission is a filled-in recap form.
+type Submission struct {
+	// Request says who submitted it, where, and whether they may manage
+	// the channel (an admin may edit anyone's recap). Its Command is
+	// ignored.
+	Request
+	Author string // the author's display name, shown with the recap
+	Draft  recaps.Draft
+	Edit   string // the id of the recap edited; "" adds one
+	// Key identifies the submission (a Slack view id, a Discord
+	// interaction id), so that a retry returns the recap saved the first
+	// time instead of saving another.
+	Key string
+}
+
+// authorID is the author id recorded with a recap: "platform:user".
+func authorID(r Request) string { return r.Platform + ":" + r.User }
+
+// Form answers "talk add" and "talk edit <id>" for an adapter that shows
+// forms: the form to open, or, when there is none to open (no store, an
+// unknown or shipped recap, someone else's recap), the reply that says why.
+func (bot *Bot) Form(ctx context.Context, r Request) (Form, *Reply) {
+	b := bot.snapshot()
+	if rep := b.contribUnavailable(); rep != nil {
+		return Form{}, rep
+	}
+	if r.Command.Verb != VerbEdit {
+		return Form{}, nil
+	}
+	c, rep := b.editable(r, r.Command.Arg, "edit")
+	if rep != nil {
+		return Form{}, rep
+	}
+	conf := c.Talk.Conference
+	if cf, ok := b.conference(conf); ok {
+		conf = cf.Name
+	}
+	return Form{Draft: recaps.DraftOf(c.Talk, conf), Edit: c.Talk.ID}, nil
+}
+
+// contribUnavailable says why recaps cannot be contributed here, or nil.
+func (b snapshot) contribUnavailable() *Reply {
+	if b.store == nil {
+		rep := usage("Sharing recaps needs a store: this talkbot runs without one. Write a recap file (recaps/FORMAT.md) and point [recaps] dir at its directory instead.")
+		return &rep
+	}
+	return nil
+}
+
+// editable returns the contributed recap id if the request's user may
+// change it (its author, or someone who may manage the channel), or the
+// reply that refuses.
+func (b snapshot) editable(r Request, id, what string) (Contribution, *Reply) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if id == "" {
+		rep := usage(fmt.Sprintf("Which recap? Give its id, as shown under it: talk %s <id>.", what))
+		return Contribution{}, &rep
+	}
+	c, ok := b.contrib[id]
+	if !ok {
+		if _, shipped := b.byID[id]; shipped {
+			rep := Reply{Intro: fmt.Sprintf("%s ships with talkbot: it lives in the binary (or in recaps.dir), not in chat, so it cannot be changed from here. Edit its Markdown file instead.", id), Outcome: OutcomeForbidden}
+			return Contribution{}, &rep
+		}
+		rep := b.noResults(id, "No contributed recap has the id", -1)
+		return Contribution{}, &rep
+	}
+	if c.Talk.AuthorID != authorID(r) && !r.CanManage {
+		rep := Reply{Intro: fmt.Sprintf("Only %s, who shared this recap, and admins can %s it.", cmpOr(c.Talk.Author, "its author"), what), Outcome: OutcomeForbidden}
+		return Contribution{}, &rep
+	}
+	return c, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// addCommand answers "talk add" where no form can be shown (the terminal):
+// chat adapters open a form instead (see Command.Form).
+func (b snapshot) addCommand(_ context.Context, r Request) Reply {
+	if rep := b.contribUnavailable(); rep != nil {
+		return *rep
+	}
+	return usage("Sharing a recap opens a form: run /talk add in Slack or Discord. Here, write a recap file (recaps/FORMAT.md) and point [recaps] dir at its directory.")
+}
+
+// editCommand answers "talk edit <id>" where no form can be shown.
+func (b snapshot) editCommand(_ context.Context, r Request) Reply {
+	if rep := b.contribUnavailable(); rep != nil {
+		return *rep
+	}
+	if _, rep := b.editable(r, r.Command.Arg, "edit"); rep != nil {
+		return *rep
+	}
+	return usage("Editing a recap opens a form: run /talk edit " + r.Command.Arg + " in Slack or Discord.")
+}
+
+// removeCommand answers "talk remove <id>".
+func (b snapshot) removeCommand(ctx context.Context, r Request) Reply {
+	if rep := b.contribUnavailable(); rep != nil {
+		return *rep
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, rep := b.Bot.snapshot().editable(r, r.Command.Arg, "remove")
+	if rep != nil {
+		return *rep
+	}
+	if err := b.store.DeleteRecap(ctx, c.Talk.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		return b.failure(ctx, "delete recap", err)
+	}
+	b.change(func(talks map[string]*recaps.Talk, confs map[string]recaps.Conference, contrib map[string]Contribution) {
+		delete(talks, c.Talk.ID)
+		delete(contrib, c.Talk.ID)
+	})
+	return Reply{Title: "Removed", Intro: fmt.Sprintf("The recap “%s” (%s) is removed: search no longer finds it.", c.Talk.Title, c.Talk.ID), Outcome: OutcomeOK}
+}
+
+// Submit validates a recap form with the rules of talkbot lint, saves the
+// recap in the store, makes it searchable at once, and answers with it.
+// A form with problems is not saved: the problems come back by field
+// (recaps.FieldTitle …) and the reply is empty. A resubmitted form (same
+// Key) answers with the recap saved the first time.
+func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldErrors) {
+	bot.mu.Lock() // one submission at a time: ids and keys stay unique
+	defer bot.mu.Unlock()
+	b := bot.snapshot()
+	if rep := b.contribUnavailable(); rep != nil {
+		return *rep, nil
+	}
+	if s.Key != "" {
+		for _, c := range b.contrib {
+			if c.Key == s.Key {
+				return b.savedReply(b.byID[c.Talk.ID], "Saved"), nil
+			}
+		}
+	}
+	var old Contribution
+	if s.Edit != "" {
+		c, rep := b.editable(s.Request, s.Edit, "edit")
+		if rep != nil {
+			return *rep, nil
+		}
+		old = c
+	}
+	t, errs := s.Draft.Parse(bot.base.Glossary)
+	if errs != nil {
+		return Reply{}, errs
+	}
+	conf, created := b.resolveConference(t.Conference)
+	if old.Conference != nil && old.Conference.ID == conf {
+		created = old.Conference // an edit keeps the conference it created
+	}
+	t.Conference = conf
+	now := bot.now().UTC().Format(time.RFC3339)
+	if s.Edit != "" {
+		t.ID, t.Author, t.AuthorID, t.Created = old.Talk.ID, old.Talk.Author, old.Talk.AuthorID, old.Talk.Created
+		t.Order = old.Talk.Order
+	} else {
+		t.ID = recaps.TalkID(t, conf, func(id string) bool { _, ok := b.byID[id]; return ok })
+		t.Author, t.AuthorID, t.Created = cmpOr(s.Author, s.User), authorID(s.Request), now
+	}
+	t.Updated = now
+	c := Contribution{Talk: t, Conference: created, Key: cmpOr(s.Key, old.Key)}
+	if err := b.store.PutRecap(ctx, c); err != nil {
+		return b.failure(ctx, "save recap", err), nil
+	}
+	bot.apply([]Contribution{c}, nil)
+	what := "Saved"
+	if s.Edit != "" {
+		what = "Updated"
+	}
+	return bot.snapshot().savedReply(bot.snapshot().byID[t.ID], what), nil
+}
+
+// savedReply shows a saved recap to its author, with the usual buttons.
+func (b snapshot) savedReply(t *recaps.Talk, what string) Reply {
+	rep := b.talkReply(t, fmt.Sprintf("%s: your recap is searchable now (id %s). Edit it with talk edit %s, remove it with talk remove %s.", what, t.ID, t.ID, t.ID))
+	return rep
+}
+
+// resolveConference returns the id of the known conference that name
+// means — by any of its names or aliases, with or without its year — or,
+// when it means none, the id of a new conference made from name.
+func (b snapshot) resolveConference(name string) (string, *recaps.Conference) {
+	if id, ok := b.confs[search.Fold(name)]; ok {
+		return id, nil
+	}
+	var ids []string
+	year := 0
+	ws := search.Words(name)
+	for i := 0; i < len(ws); {
+		matched := false
+		for k := min(len(ws)-i, b.confWords); k >= 1; k-- {
+			if id, ok := b.confs[strings.Join(ws[i:i+k], "")]; ok {
+				ids = append(ids, id)
+				i += k
+				matched = true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		if y, err := strconv.Atoi(ws[i]); err == nil && year == 0 && y > 1900 && y < 2200 {
+			year = y
+			i++
+			continue
+		}
+		ids = nil // a word that is no name: a new conference
+		break
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 1 {
+		if c, ok := b.conference(ids[0]); ok && (year == 0 || c.Year == year) {
+			return c.ID, nil
+		}
+	}
+	c := recaps.NewConference(name, func(id string) bool { _, ok := b.confByID[id]; return ok })
+	if c.Year == 0 {
+		c.Year = b.now().Year()
+	}
+	return c.ID, &c
+}
+
+// LoadRecaps reads the contributed recaps from the store and makes them
+// searchable, replacing those the Bot had: serve calls it at start, and
+// again to take in changes other replicas made.
+func (bot *Bot) LoadRecaps(ctx context.Context) error {
+	if bot.store == nil {
+		return nil
+	}
+	cs, err := bot.store.Recaps(ctx)
+	if err != nil {
+		return fmt.Errorf("load contributed recaps: %w", err)
+	}
+	bot.mu.Lock()
+	defer bot.mu.Unlock()
+	old := bot.snapshot()
+	var gone []string
+	keep := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		keep[c.Talk.ID] = true
+	}
+	for id := range old.contrib {
+		if !keep[id] {
+			gone = append(gone, id)
+		}
+	}
+	bot.apply(cs, gone)
+	return nil
+}
+
+// apply adds or replaces the contributed recaps cs and removes the ones
+// with the ids in gone, in the library and the index. The caller holds mu.
+func (bot *Bot) apply(cs []Contribution, gone []string) {
+	bot.change(func(talks map[string]*recaps.Talk, confs map[string]recaps.Conference, contrib map[string]Contribution) {
+		for _, id := range gone {
+			delete(talks, id)
+			delete(contrib, id)
+		}
+		for _, c := range cs {
+			t := c.Talk // each contributed talk its own allocation
+			talks[t.ID] = &t
+			contrib[t.ID] = c
+			if c.Conference != nil {
+				if _, ok := confs[c.Conference.ID]; !ok {
+					confs[c.Conference.ID] = *c.Conference
+				}
+			}
+		}
+	})
+}
+
+// change builds the next library from the current one as edit changes its
+// talks, conferences and contributions, updates the index incrementally,
+// and puts the new library in place.
+func (bot *Bot) change(edit func(talks map[string]*recaps.Talk, confs map[string]recaps.Conference, contrib map[string]Contribution)) {
+	old := bot.lib.Load()
+	talks := make(map[string]*recaps.Talk, len(old.talks)+1)
+	for _, t := range old.talks {
+		talks[t.ID] = t
+	}
+	confs := make(map[string]recaps.Conference, len(old.conferences))
+	for _, c := range old.conferences {
+		confs[c.ID] = c
+	}
+	contrib := maps.Clone(old.contrib)
+	if contrib == nil {
+		contrib = map[string]Contribution{}
+	}
+	edit(talks, confs, contrib)
+	for id, c := range confs {
+		if _, ok := old.confByID[id]; !ok {
+			bot.index.AddConference(c)
+		}
+	}
+	for id, t := range talks {
+		var err error
+		switch prev, ok := old.byID[id]; {
+		case !ok:
+			err = bot.index.Add(t)
+		case prev != t:
+			err = bot.index.Update(t)
+		}
+		if err != nil {
+			bot.log.Error("index contributed recap", "id", id, "err", err)
+		}
+	}
+	for id := range old.byID {
+		if _, ok := talks[id]; !ok {
+			if err := bot.index.Remove(id); err != nil {
+				bot.log.Error("unindex recap", "id", id, "err", err)
+			}
+		}
+	}
+	list := slices.Collect(maps.Values(talks))
+	confList := slices.Collect(maps.Values(confs))
+	bot.lib.Store(bot.newLibrary(list, confList, contrib, old))
 }

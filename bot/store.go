@@ -84,6 +84,9 @@ type Store interface {
 	Delivered(ctx context.Context, w Week, ch ChannelRef) (Delivery, error)
 	// MarkDelivered writes a ledger entry.
 	MarkDelivered(ctx context.Context, d Delivery) error
+
+	// RecapStore keeps the recaps contributed from chat.
+	RecapStore
 }
 
 // Scope returns the history key of a topic filter: "" for no topics,

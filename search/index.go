@@ -96,7 +96,7 @@ func New(talks []recaps.Talk, confs []recaps.Conference, glossary [][]string) *I
 		confText: make(map[string]string, len(confs)),
 	}
 	for _, c := range confs {
-		ix.confText[c.ID] = strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
+		ix.confText[c.ID] = confText(c)
 	}
 	ix.expect = len(talks)
 	// Tokenizing on several goroutines was measured and dropped: handing
@@ -108,6 +108,18 @@ func New(talks []recaps.Talk, confs []recaps.Conference, glossary [][]string) *I
 	}
 	ix.expect = 0
 	return ix
+}
+
+// AddConference makes c's names and aliases part of the text of its talks
+// added from now on (see New); a talk already indexed keeps its text.
+func (ix *Index) AddConference(c recaps.Conference) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.confText[c.ID] = confText(c)
+}
+
+func confText(c recaps.Conference) string {
+	return strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
 }
 
 // Glossary returns the glossary queries are read with.

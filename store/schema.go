@@ -19,6 +19,7 @@ type migration func(tx *bbolt.Tx) error
 func migrations() []migration {
 	return []migration{
 		createBuckets, // 0 → 1
+		createRecaps,  // 1 → 2
 	}
 }
 
@@ -28,6 +29,14 @@ func createBuckets(tx *bbolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
+	}
+	return nil
+}
+
+// createRecaps is migration 1 → 2: the bucket of contributed recaps.
+func createRecaps(tx *bbolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketRecaps); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketRecaps, err)
 	}
 	return nil
 }

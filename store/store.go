@@ -28,6 +28,7 @@ var (
 	bucketFeatured      = []byte("featured")
 	bucketLedger        = []byte("ledger")
 	bucketMeta          = []byte("meta")
+	bucketRecaps        = []byte("recaps") // contributed recaps by talk id
 
 	keySchema = []byte("schema")
 )

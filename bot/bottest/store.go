@@ -20,6 +20,7 @@ type Store struct {
 	subs     map[bot.ChannelRef]bot.Subscription
 	featured map[string][]bot.Feature
 	ledger   map[ledgerKey]bot.Delivery
+	recaps   map[string]bot.Contribution
 	Err      error
 }
 
@@ -36,7 +37,51 @@ func NewStore() *Store {
 		subs:     map[bot.ChannelRef]bot.Subscription{},
 		featured: map[string][]bot.Feature{},
 		ledger:   map[ledgerKey]bot.Delivery{},
+		recaps:   map[string]bot.Contribution{},
 	}
+}
+
+// Recaps implements bot.Store.
+func (s *Store) Recaps(ctx context.Context) ([]bot.Contribution, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := cmp.Or(s.Err, ctx.Err()); err != nil {
+		return nil, err
+	}
+	cs := make([]bot.Contribution, 0, len(s.recaps))
+	for _, c := range s.recaps {
+		cs = append(cs, c)
+	}
+	slices.SortFunc(cs, func(a, b bot.Contribution) int { return strings.Compare(a.Talk.ID, b.Talk.ID) })
+	return cs, nil
+}
+
+// PutRecap implements bot.Store.
+func (s *Store) PutRecap(ctx context.Context, c bot.Contribution) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := cmp.Or(s.Err, ctx.Err()); err != nil {
+		return err
+	}
+	if c.Talk.ID == "" {
+		return errors.New("put recap: empty id")
+	}
+	s.recaps[c.Talk.ID] = c
+	return nil
+}
+
+// DeleteRecap implements bot.Store.
+func (s *Store) DeleteRecap(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := cmp.Or(s.Err, ctx.Err()); err != nil {
+		return err
+	}
+	if _, ok := s.recaps[id]; !ok {
+		return fmt.Errorf("recap %s: %w", id, bot.ErrNotFound)
+	}
+	delete(s.recaps, id)
+	return nil
 }
 
 func key(ch bot.ChannelRef) bot.ChannelRef { ch.Team = ""; return ch }

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/recaps"
 )
 
 // Open returns an empty store for one test. It registers its own cleanup
@@ -42,6 +45,7 @@ func Run(t *testing.T, open Open) {
 		{"LedgerPerWeekAndChannel", testLedger},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ClaimDelivery", testClaimDelivery},
+		{"Recaps", testRecaps},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -500,5 +504,58 @@ func testClaimDelivery(t *testing.T, s bot.Store) {
 	}
 	if n != 1 {
 		t.Errorf("concurrent claims: %d won, want 1", n)
+	}
+}
+
+// testRecaps: contributed recaps round-trip whole (talk, created
+// conference, submission key), are replaced by id, listed, and deleted;
+// deleting a missing one is ErrNotFound.
+func testRecaps(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	if cs, err := s.Recaps(ctx); err != nil || len(cs) != 0 {
+		t.Fatalf("Recaps of an empty store: got %v, %v", cs, err)
+	}
+	a := bot.Contribution{
+		Talk: recaps.Talk{ID: "infcon-2024-sharding-chat", Conference: "infcon-2024", Title: "채팅 \"샤딩\" <!channel>", TitleEN: "Sharding chat",
+			Tags: []string{"sharding", "샤딩"}, Summary: []string{"one", "two"}, Lessons: []string{"three"},
+			Speakers: []recaps.Speaker{{Name: "김기현", Handle: "Ash", Team: "채팅"}},
+			Links:    []recaps.Link{{Title: "Video", URL: "https://example.com/v", Kind: recaps.LinkVideo}},
+			Author:   "Ash", AuthorID: "slack:U1", Created: "2026-12-02T08:00:00Z", Updated: "2026-12-02T08:00:00Z"},
+		Conference: &recaps.Conference{ID: "infcon-2024", Name: "인프콘 2024", Year: 2024},
+		Key:        "slack:V123",
+	}
+	b := bot.Contribution{Talk: recaps.Talk{ID: "deview-2019-b", Conference: "deview-2019", Title: "B", Tags: []string{"b"}, Summary: []string{"b"}, AuthorID: "discord:9"}}
+	for _, c := range []bot.Contribution{b, a} {
+		if err := s.PutRecap(ctx, c); err != nil {
+			t.Fatalf("PutRecap(%s): %v", c.Talk.ID, err)
+		}
+	}
+	cs, err := s.Recaps(ctx)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("Recaps: got %d, %v; want 2", len(cs), err)
+	}
+	slices.SortFunc(cs, func(x, y bot.Contribution) int { return strings.Compare(x.Talk.ID, y.Talk.ID) })
+	if !reflect.DeepEqual(cs[1], a) {
+		t.Errorf("Recaps round trip:\n got %+v\nwant %+v", cs[1], a)
+	}
+	edited := a
+	edited.Talk.Summary = []string{"edited"}
+	edited.Conference = nil
+	if err := s.PutRecap(ctx, edited); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ = s.Recaps(ctx)
+	slices.SortFunc(cs, func(x, y bot.Contribution) int { return strings.Compare(x.Talk.ID, y.Talk.ID) })
+	if len(cs) != 2 || !reflect.DeepEqual(cs[1], edited) {
+		t.Errorf("PutRecap did not replace: got %+v", cs)
+	}
+	if err := s.DeleteRecap(ctx, b.Talk.ID); err != nil {
+		t.Errorf("DeleteRecap: %v", err)
+	}
+	if err := s.DeleteRecap(ctx, b.Talk.ID); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("DeleteRecap of a missing recap: got %v, want ErrNotFound", err)
+	}
+	if cs, _ := s.Recaps(ctx); len(cs) != 1 || cs[0].Talk.ID != a.Talk.ID {
+		t.Errorf("after delete: got %+v", cs)
 	}
 }
