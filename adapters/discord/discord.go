@@ -122,17 +122,19 @@ type session interface {
 // work ends with it, and interactions that arrive after it returned are
 // told that talkbot is restarting.
 type Adapter struct {
-	cfg    Config
-	b      *bot.Bot
-	log    *slog.Logger
-	s      session
-	http   *http.Client      // for interaction responses and channel messages, see rest
-	api    string            // REST base URL
-	token  string            // Authorization header value; never logged
-	pub    ed25519.PublicKey // nil without a public key
-	now    func() time.Time
-	self   atomic.Pointer[string] // the bot's user id, once known
-	selfMu sync.Mutex             // one GET /users/@me at a time (see selfID)
+	cfg   Config
+	b     *bot.Bot
+	log   *slog.Logger
+	s     session
+	http  *http.Client      // for interaction responses and channel messages, see rest
+	api   string            // REST base URL
+	token string            // Authorization header value; never logged
+	pub   ed25519.PublicKey // nil without a public key
+	now   func() time.Time
+	self  atomic.Pointer[string] // the bot's user id, once known
+
+	// selfMu makes concurrent selfID calls wait for one GET /users/@me.
+	selfMu sync.Mutex
 
 	// deferAfter is how long an answer may take before the interaction is
 	// deferred (type 5 or 6) and the reply sent by editing @original.
