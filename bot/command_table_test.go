@@ -191,3 +191,20 @@ func TestReplyClone(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReplyClone measures what copying every reply on hand-out would
+// cost, against handing out the shared, read-only reply.
+func BenchmarkReplyClone(b *testing.B) {
+	bt := New(mustCorpus(b), Options{})
+	r := Request{Platform: "test", Command: ParseCommand("sharding")}
+	b.Run("shared", func(b *testing.B) {
+		for b.Loop() {
+			bt.Handle(context.Background(), r)
+		}
+	})
+	b.Run("cloned", func(b *testing.B) {
+		for b.Loop() {
+			_ = bt.Handle(context.Background(), r).Clone()
+		}
+	})
+}
