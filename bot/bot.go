@@ -473,19 +473,14 @@ func (b snapshot) speakersReply(page int) Reply {
 	return rep
 }
 
-// conferenceReply answers a query made only of conference names and years
-// ("deview", "우아콘 2023", "2019") with the talks of those conferences.
-func (b snapshot) conferenceReply(q string) (Reply, bool) {
-	ws := search.Words(q)
-	if len(ws) == 0 {
-		return Reply{}, false
-	}
-	var ids []string
-	year := ""
+// conferenceWords reads words made only of conference names and aliases
+// and at most one year (a word isYear accepts): it returns the ids of the
+// conferences named, in order, and the year, or false when a word is
+// neither. An alias has at most confWords words, so the reading is linear
+// in the number of words.
+func (b snapshot) conferenceWords(ws []string, isYear func(string) bool) (ids []string, year string, ok bool) {
 	for i := 0; i < len(ws); {
 		matched := false
-		// An alias has at most confWords words, so the lookup is linear
-		// in the length of the query.
 		for k := min(len(ws)-i, b.confWords); k >= 1; k-- {
 			if id, ok := b.confs[strings.Join(ws[i:i+k], "")]; ok {
 				ids = append(ids, id)
@@ -497,11 +492,26 @@ func (b snapshot) conferenceReply(q string) (Reply, bool) {
 		if matched {
 			continue
 		}
-		if _, ok := b.years[ws[i]]; ok && year == "" {
+		if year == "" && isYear(ws[i]) {
 			year = ws[i]
 			i++
 			continue
 		}
+		return nil, "", false
+	}
+	return ids, year, true
+}
+
+// conferenceReply answers a query made only of conference names and years
+// ("deview", "우아콘 2023", "2019") with the talks of those conferences.
+func (b snapshot) conferenceReply(q string) (Reply, bool) {
+	ws := search.Words(q)
+	if len(ws) == 0 {
+		return Reply{}, false
+	}
+	isYear := func(w string) bool { _, ok := b.years[w]; return ok }
+	ids, year, ok := b.conferenceWords(ws, isYear)
+	if !ok {
 		return Reply{}, false
 	}
 	if len(ids) == 0 {

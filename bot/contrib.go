@@ -236,30 +236,12 @@ func (b snapshot) resolveConference(name string) (string, *recaps.Conference) {
 	if id, ok := b.confs[search.Fold(name)]; ok {
 		return id, nil
 	}
-	var ids []string
-	year := 0
-	ws := search.Words(name)
-	for i := 0; i < len(ws); {
-		matched := false
-		for k := min(len(ws)-i, b.confWords); k >= 1; k-- {
-			if id, ok := b.confs[strings.Join(ws[i:i+k], "")]; ok {
-				ids = append(ids, id)
-				i += k
-				matched = true
-				break
-			}
-		}
-		if matched {
-			continue
-		}
-		if y, err := strconv.Atoi(ws[i]); err == nil && year == 0 && y > 1900 && y < 2200 {
-			year = y
-			i++
-			continue
-		}
+	plausible := func(w string) bool { y, err := strconv.Atoi(w); return err == nil && y > 1900 && y < 2200 }
+	ids, y, ok := b.conferenceWords(search.Words(name), plausible)
+	if !ok {
 		ids = nil // a word that is no name: a new conference
-		break
 	}
+	year, _ := strconv.Atoi(y)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	if len(ids) == 1 {
