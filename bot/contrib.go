@@ -21,8 +21,11 @@ type Contribution struct {
 	// none of the known ones; nil otherwise.
 	Conference *recaps.Conference `json:"conference,omitempty"`
 	// Key identifies the form submission that saved the recap, so that a
-	// retried submission is not saved twice.
+	// retried submission is not saved twice. An edit keeps it.
 	Key string `json:"key,omitempty"`
+	// Tags are the tags its author typed: Talk.Tags adds those found in
+	// the text, which an edit finds again in the edited text.
+	Tags []string `json:"tags,omitempty"`
 }
 
 // RecapStore keeps the recaps contributed from chat. Every Store
@@ -81,7 +84,9 @@ func (bot *Bot) Form(ctx context.Context, r Request) (Form, *Reply) {
 	if cf, ok := b.conference(conf); ok {
 		conf = cf.Name
 	}
-	return Form{Draft: recaps.DraftOf(c.Talk, conf), Edit: c.Talk.ID}, nil
+	d := recaps.DraftOf(c.Talk, conf)
+	d.Tags = strings.Join(c.Tags, ", ")
+	return Form{Draft: d, Edit: c.Talk.ID}, nil
 }
 
 // contribUnavailable says why recaps cannot be contributed here, or nil.
@@ -211,7 +216,10 @@ func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldEr
 		t.Author, t.AuthorID, t.Created = cmpOr(s.Author, s.User), authorID(s.Request), now
 	}
 	t.Updated = now
-	c := Contribution{Talk: t, Conference: created, Key: cmpOr(s.Key, old.Key)}
+	c := Contribution{Talk: t, Conference: created, Key: s.Key, Tags: s.Draft.GivenTags()}
+	if s.Edit != "" {
+		c.Key = old.Key // a late retry of the first submission still finds it
+	}
 	if err := b.store.PutRecap(ctx, c); err != nil {
 		return b.failure(ctx, "save recap", err), nil
 	}

@@ -113,7 +113,7 @@ func TestEditAndRemove(t *testing.T) {
 	author := Request{Platform: "slack", Channel: "C1", User: "U1"}
 	stranger := Request{Platform: "slack", Channel: "C1", User: "U9"}
 	admin := Request{Platform: "slack", Channel: "C1", User: "U8", CanManage: true}
-	b.Submit(ctx, Submission{Request: author, Author: "Ash", Draft: goodDraft})
+	b.Submit(ctx, Submission{Request: author, Author: "Ash", Draft: goodDraft, Key: "K0"})
 	id := onlyRecap(t, st)
 
 	with := func(r Request, text string) Request { r.Command = ParseCommand(text); return r }
@@ -127,6 +127,9 @@ func TestEditAndRemove(t *testing.T) {
 	if _, rep := b.Form(ctx, with(author, "edit daangn-2024-search-sharding")); rep == nil || !strings.Contains(rep.Intro, "ships with talkbot") {
 		t.Errorf("Form(edit) of a shipped recap: %v", rep)
 	}
+	if f.Draft.Tags != "dynamodb" {
+		t.Errorf("Form(edit) tags %q, want only the author's (dynamodb)", f.Draft.Tags)
+	}
 	f.Draft.Summary = "Kafka로 옮겼다"
 	if rep, errs := b.Submit(ctx, Submission{Request: author, Draft: f.Draft, Edit: f.Edit}); errs != nil || !strings.HasPrefix(rep.Intro, "Updated") {
 		t.Fatalf("edit: %v %q", errs, rep.Intro)
@@ -136,6 +139,14 @@ func TestEditAndRemove(t *testing.T) {
 	}
 	if got := ask(t, b, "코끼리"); mentions(got, "채팅 메시지를 샤딩한 이야기") {
 		t.Error("the text the edit removed is still found")
+	}
+	if got := ask(t, b, "show "+id); !strings.Contains(got.Footer, "kafka") || strings.Contains(got.Footer, "partitioning") && !strings.Contains(f.Draft.Lessons, "파티션") {
+		t.Errorf("tags after the edit: %q", got.Footer)
+	}
+	// A late retry of the first submission, after the edit, saves nothing.
+	b.Submit(ctx, Submission{Request: author, Author: "Ash", Draft: goodDraft, Key: "K0"})
+	if got := onlyRecap(t, st); got != id {
+		t.Fatalf("after a late retry: %s", got)
 	}
 	if rep := b.Handle(ctx, with(stranger, "remove "+id)); rep.Outcome != OutcomeForbidden {
 		t.Errorf("remove by a stranger: %s %q", rep.Outcome, rep.Intro)

@@ -110,12 +110,7 @@ func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
 	}
 	t.Lessons = points(errs, FieldLessons, d.Lessons)
 
-	var tags []string
-	for _, tag := range strings.Split(d.Tags, ",") {
-		if tag = strings.ToLower(line(tag)); tag != "" {
-			tags = append(tags, strings.TrimPrefix(tag, "#"))
-		}
-	}
+	tags := d.GivenTags()
 	for _, tag := range tags {
 		if tooLong(tag, MaxTag) {
 			errs[FieldTags] = fmt.Sprintf("Tag %q is too long: at most %d characters a tag.", textlimit.Cut(tag, 20), MaxTag)
@@ -147,6 +142,18 @@ func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
 		return t, errs
 	}
 	return t, nil
+}
+
+// GivenTags returns the tags the author typed (Tags, comma-separated),
+// lowercased, without a leading "#", in order, without the ones Parse adds.
+func (d Draft) GivenTags() []string {
+	var tags []string
+	for _, tag := range strings.Split(d.Tags, ",") {
+		if tag = strings.ToLower(line(tag)); tag != "" {
+			tags = append(tags, strings.TrimPrefix(tag, "#"))
+		}
+	}
+	return dedupe(tags)
 }
 
 // ParseSpeaker reads "name (handle) · team"; each part but the name is
@@ -216,7 +223,7 @@ func GlossaryTags(glossary [][]string, text string) []string {
 }
 
 // mentions reports whether text contains w: anywhere for a Hangul word,
-// between non-letters for a Latin one.
+// not inside a longer Latin word for a Latin one.
 func mentions(text, w string) bool {
 	if w == "" {
 		return false
@@ -239,7 +246,9 @@ func mentions(text, w string) bool {
 	}
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+// isWordRune reports whether r continues a Latin word: a Hangul particle
+// right after one ("Kafka로") does not.
+func isWordRune(r rune) bool { return unicode.Is(unicode.Latin, r) || unicode.IsDigit(r) }
 
 // Slug returns an id made of the lowercase ASCII letters and digits of s,
 // words joined by single dashes, at most max bytes; "" when s has none.

@@ -96,6 +96,7 @@ func TestGlossaryTags(t *testing.T) {
 		{"kafkaesque", nil},
 		{"resharding", nil},
 		{"Kafka, and a shard", []string{"sharding", "샤딩", "kafka", "카프카"}},
+		{"Kafka로 옮겼다", []string{"kafka", "카프카"}},
 	}
 	for _, tt := range tests {
 		if got := GlossaryTags(testGlossary, tt.text); !reflect.DeepEqual(got, tt.want) {
