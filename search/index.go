@@ -49,7 +49,12 @@ var (
 // value instead).
 type Index struct {
 	glossary *Glossary
-	pool     sync.Pool // of *scratch
+
+	// spare holds scratch space of finished queries for the next ones. A
+	// sync.Pool would drop it at every garbage collection, and at 100k talks
+	// making a new one is the slowest part of a query.
+	spareMu sync.Mutex
+	spare   []*scratch
 
 	mu       sync.RWMutex
 	docs     []doc            // by doc number; a free slot has a nil talk
@@ -370,7 +375,7 @@ func compareBool(a, b bool) int {
 }
 
 // scratch holds per-query accumulators indexed by doc number, reused across
-// queries through Index.pool so a query allocates only its hits. Every slot
+// queries through Index.spare so a query allocates only its hits. Every slot
 // is zero between uses; the touched lists say which slots to reset.
 type scratch struct {
 	score   []float64
@@ -383,9 +388,17 @@ type scratch struct {
 	inAlt   []int32 // docs touched by the current alternative
 }
 
+// maxSpare bounds Index.spare: more concurrent queries than this allocate.
+const maxSpare = 16
+
 // getScratch returns a scratch for n docs. The caller holds mu.
 func (ix *Index) getScratch(n int) *scratch {
-	s, _ := ix.pool.Get().(*scratch)
+	var s *scratch
+	ix.spareMu.Lock()
+	if k := len(ix.spare); k > 0 {
+		s, ix.spare = ix.spare[k-1], ix.spare[:k-1]
+	}
+	ix.spareMu.Unlock()
 	if s == nil {
 		s = &scratch{}
 	}
@@ -395,6 +408,15 @@ func (ix *Index) getScratch(n int) *scratch {
 		s.alt, s.count = make([]float64, n), make([]uint16, n)
 	}
 	return s
+}
+
+// putScratch keeps s, all zero, for a later query.
+func (ix *Index) putScratch(s *scratch) {
+	ix.spareMu.Lock()
+	defer ix.spareMu.Unlock()
+	if len(ix.spare) < maxSpare {
+		ix.spare = append(ix.spare, s)
+	}
 }
 
 // Search returns the k best talks matching q, best first, and the number of
@@ -416,7 +438,7 @@ func (ix *Index) Search(q string, k int) (hits []Hit, total int) {
 	avg := ix.totalLen / n
 	norm0, norm1 := bm25K1*(1-bm25B), bm25K1*bm25B/avg
 	s := ix.getScratch(len(ix.docs))
-	defer ix.pool.Put(s)
+	defer ix.putScratch(s)
 	for _, c := range concepts {
 		for _, a := range c {
 			for _, t := range a {
