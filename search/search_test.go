@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -306,5 +307,33 @@ func TestConcurrentUpdates(t *testing.T) {
 	wg.Wait()
 	if _, total := ix.Search("kafka", 0); total != len(kafka)+50 {
 		t.Errorf("after the writers, Search(kafka) total = %d, want %d", total, len(kafka)+50)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	long := strings.Repeat("ab", 20)
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"kafka", "kafka", 0},
+		{"kafak", "kafka", 1}, // swap
+		{"kafa", "kafka", 1},  // insertion
+		{"kafkaa", "kafka", 1},
+		{"kefka", "kafka", 1},
+		{"ca", "abc", 3}, // optimal string alignment: no edit of a swapped pair
+		{"카프가", "카프카", 1},
+		{"샤딩", "딩샤", 1},
+		{"", "abc", 3},
+		{long, long + "x", 1}, // longer than the stack buffers
+	}
+	for _, tt := range tests {
+		if got := Distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := Distance(tt.b, tt.a); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.b, tt.a, got, tt.want)
+		}
 	}
 }

@@ -186,11 +186,16 @@ func strip(w string, known func(string) bool) (string, bool) {
 // runes: the number of insertions, deletions, substitutions and swaps of two
 // adjacent runes that turn a into b, so Distance("kafak", "kafka") is 1.
 func Distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	// Three rows: two back for transpositions.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	// Words are short: runes and rows live on the stack up to 32 runes.
+	var bufA, bufB [32]rune
+	var rows [3][33]int
+	ra, rb := appendRunes(bufA[:0], a), appendRunes(bufB[:0], b)
+	var prev2, prev, cur []int
+	if len(rb) < len(rows[0]) {
+		prev2, prev, cur = rows[0][:len(rb)+1], rows[1][:len(rb)+1], rows[2][:len(rb)+1]
+	} else {
+		prev2, prev, cur = make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)
+	}
 	for j := range prev {
 		prev[j] = j
 	}
@@ -209,4 +214,11 @@ func Distance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
+}
+
+func appendRunes(dst []rune, s string) []rune {
+	for _, r := range s {
+		dst = append(dst, r)
+	}
+	return dst
 }
