@@ -68,6 +68,7 @@ type Index struct {
 	// indexed, by term number; tf is all zero between uses.
 	tf      []float32
 	touched []int32
+	terms   []string // one field's terms, while a talk is indexed
 	// expect is the number of talks New is indexing, 0 after: it sizes
 	// posting lists as they grow.
 	expect int
@@ -195,13 +196,14 @@ func (ix *Index) add(t *recaps.Talk) {
 		ix.docs = append(ix.docs, doc{})
 	}
 	ix.eachField(t, func(text string, w float32) {
-		eachTerm(text, func(term string) {
+		ix.terms = appendTerms(ix.terms[:0], text)
+		for _, term := range ix.terms {
 			id := ix.termID(term)
 			if ix.tf[id] == 0 {
 				ix.touched = append(ix.touched, id)
 			}
 			ix.tf[id] += w
-		})
+		}
 	})
 	var n float32
 	for _, id := range ix.touched {
@@ -257,13 +259,14 @@ func (ix *Index) growth(n int) int {
 func (ix *Index) remove(d int32) {
 	t := ix.docs[d].talk
 	ix.eachField(t, func(text string, _ float32) {
-		eachTerm(text, func(term string) {
+		ix.terms = appendTerms(ix.terms[:0], text)
+		for _, term := range ix.terms {
 			id := ix.termIDs[term]
 			if ix.tf[id] == 0 {
 				ix.touched = append(ix.touched, id)
 				ix.tf[id] = 1
 			}
-		})
+		}
 	})
 	for _, id := range ix.touched {
 		ps := ix.postings[id]
@@ -286,14 +289,14 @@ func (ix *Index) remove(d int32) {
 // indexed reports whether all of a word's index terms occur in the corpus.
 // The caller holds mu.
 func (ix *Index) indexed(w string) bool {
-	ok, any := true, false
-	eachTerm(w, func(t string) {
-		any = true
+	var buf [8]string
+	ts := appendTerms(buf[:0], w)
+	for _, t := range ts {
 		if id, found := ix.termIDs[t]; !found || len(ix.postings[id]) == 0 {
-			ok = false
+			return false
 		}
-	})
-	return ok && any
+	}
+	return len(ts) > 0
 }
 
 // Correct returns the word of the index's vocabulary or glossary closest to

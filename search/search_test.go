@@ -337,3 +337,24 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestWordsAndTerms(t *testing.T) {
+	tests := []struct {
+		text         string
+		words, terms []string
+	}{
+		{"DynamoDB로 샤딩을!", []string{"dynamodb", "로", "샤딩을"}, []string{"dynamodb", "로", "샤딩", "딩을"}},
+		{"  Kafka-Streams 2024 ", []string{"kafka", "streams", "2024"}, []string{"kafka", "stream", "2024"}},
+		{"ÉCOLE straße", []string{"école", "straße"}, []string{"école", "straße"}},
+		{"classes glass", []string{"classes", "glass"}, []string{"classe", "glass"}},
+		{"!!!", nil, nil},
+	}
+	for _, tt := range tests {
+		if got := Words(tt.text); !slices.Equal(got, tt.words) {
+			t.Errorf("Words(%q) = %q, want %q", tt.text, got, tt.words)
+		}
+		if got := TextTerms(tt.text); !slices.Equal(got, tt.terms) {
+			t.Errorf("TextTerms(%q) = %q, want %q", tt.text, got, tt.terms)
+		}
+	}
+}
