@@ -82,9 +82,14 @@ func (b *Bot) noResults(q, what string) Reply {
 	return rep
 }
 
-// closest returns up to n tags and speakers within a small edit distance of
-// q, or containing it, nearest first.
-func (b *Bot) closest(q string, n int) []suggestion {
+// closest returns up to n suggestions of the given kinds (tags and speakers
+// when none are given) within a small edit distance of q (see
+// search.Distance: swapped letters count as one edit), or containing it,
+// nearest first. closest(q, n, suggestSpeaker) offers only speakers.
+func (b *Bot) closest(q string, n int, kinds ...int) []suggestion {
+	if len(kinds) == 0 {
+		kinds = []int{suggestTag, suggestSpeaker}
+	}
 	f := search.Fold(q)
 	if f == "" {
 		return nil
@@ -96,7 +101,7 @@ func (b *Bot) closest(q string, n int) []suggestion {
 	}
 	var out []scored
 	for _, s := range b.vocab {
-		if s.kind == suggestTitle {
+		if !slices.Contains(kinds, s.kind) {
 			continue
 		}
 		d := search.Distance(f, s.folded)
