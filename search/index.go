@@ -33,7 +33,7 @@ const (
 	bm25B  = 0.75
 )
 
-// Errors returned by Add, Update and Remove.
+// Errors returned by Add, AddConference, Update and Remove.
 var (
 	ErrExists   = errors.New("a talk with this id is already indexed")
 	ErrNotFound = errors.New("no talk with this id is indexed")
@@ -102,7 +102,7 @@ func New(talks []recaps.Talk, confs []recaps.Conference, glossary [][]string) *I
 		confText: make(map[string]string, len(confs)),
 	}
 	for _, c := range confs {
-		ix.confText[c.ID] = strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
+		ix.confText[c.ID] = confText(c)
 	}
 	ix.expect = len(talks)
 	// Tokenizing on several goroutines was measured and dropped: handing
@@ -124,6 +124,25 @@ func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return len(ix.byID)
+}
+
+// AddConference makes c's names, aliases and year part of the text of the
+// talks at c, for talks added from now on (a conference created with a
+// contributed recap). It returns ErrExists if the index knows c's id: the
+// text of a conference that has talks never changes, so that removing one
+// finds exactly the terms it was indexed with.
+func (ix *Index) AddConference(c recaps.Conference) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if _, ok := ix.confText[c.ID]; ok {
+		return fmt.Errorf("add conference %q: %w", c.ID, ErrExists)
+	}
+	ix.confText[c.ID] = confText(c)
+	return nil
+}
+
+func confText(c recaps.Conference) string {
+	return strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
 }
 
 // Add indexes t. It returns ErrExists if a talk with t's id is indexed.
@@ -261,8 +280,8 @@ func (ix *Index) remove(d int32) {
 	ix.eachField(t, func(text string, _ float32) {
 		ix.terms = appendTerms(ix.terms[:0], text)
 		for _, term := range ix.terms {
-			id := ix.termIDs[term]
-			if ix.tf[id] == 0 {
+			id, ok := ix.termIDs[term]
+			if ok && ix.tf[id] == 0 {
 				ix.touched = append(ix.touched, id)
 				ix.tf[id] = 1
 			}

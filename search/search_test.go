@@ -358,3 +358,29 @@ func TestWordsAndTerms(t *testing.T) {
 		}
 	}
 }
+
+func TestAddConference(t *testing.T) {
+	ix := mustIndex(t)
+	c := recaps.Conference{ID: "gophercon-2025", Name: "GopherCon Korea 2025", NameKO: "고퍼콘 코리아 2025", Year: 2025, Aliases: []string{"gophercon"}}
+	if err := ix.AddConference(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.AddConference(c); !errors.Is(err, ErrExists) {
+		t.Errorf("second AddConference: err = %v, want ErrExists", err)
+	}
+	talk := &recaps.Talk{ID: "go-gc", Conference: c.ID, Title: "Go GC 튜닝", Tags: []string{"go"}, Summary: []string{"GOGC"}}
+	if err := ix.Add(talk); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"gophercon", "고퍼콘", "gophercon 튜닝"} {
+		if hits, _ := ix.Search(q, 1); len(hits) == 0 || hits[0].Talk != talk {
+			t.Errorf("Search(%q) = %v, want go-gc", q, ids(hits, 1))
+		}
+	}
+	if err := ix.Remove("go-gc"); err != nil {
+		t.Fatal(err)
+	}
+	if _, total := ix.Search("gophercon", 0); total != 0 {
+		t.Errorf("after Remove, Search(gophercon) finds %d talks", total)
+	}
+}
