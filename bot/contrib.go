@@ -333,7 +333,9 @@ func (bot *Bot) change(edit func(talks map[string]*recaps.Talk, confs map[string
 	edit(talks, confs, contrib)
 	for id, c := range confs {
 		if _, ok := old.confByID[id]; !ok {
-			bot.index.AddConference(c)
+			if err := bot.index.AddConference(c); err != nil {
+				bot.log.Error("index conference", "id", id, "err", err)
+			}
 		}
 	}
 	for id, t := range talks {

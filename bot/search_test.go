@@ -52,3 +52,24 @@ func TestSearchPagesCountEveryHit(t *testing.T) {
 		t.Errorf("page %d of %d: outcome %s, want usage", last+1, last, rep.Outcome)
 	}
 }
+
+// TestClosestKinds checks the lookups the speaker answers use: only
+// speakers when asked for them, swapped letters forgiven.
+func TestClosestKinds(t *testing.T) {
+	b := New(mustCorpus(t), Options{})
+	var got []string
+	for _, s := range b.snapshot().closest("jonhny", 3, suggestSpeaker) {
+		got = append(got, s.text)
+		if s.kind != suggestSpeaker {
+			t.Errorf("closest(jonhny, speakers) offers %q, kind %d", s.text, s.kind)
+		}
+	}
+	if len(got) == 0 || got[0] != "Johnny" {
+		t.Errorf("closest(jonhny, speakers) = %v, want Johnny first", got)
+	}
+	for _, s := range b.snapshot().closest("kafak", 6, -1) {
+		if s.kind == suggestTitle {
+			t.Errorf("closest(kafak) offers the title %q", s.text)
+		}
+	}
+}

@@ -85,3 +85,13 @@ func TestLoadParallelIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestSqueeze(t *testing.T) {
+	for _, s := range []string{
+		"", "   ", "one", "  one  two\tthree\n", "샤딩을\u3000했어요\u00a0 끝", "a\u200bb", "bad \xff\xfe  utf8 ", "\u2028x\u2029",
+	} {
+		if got, want := squeeze(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("squeeze(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

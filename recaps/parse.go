@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -383,14 +385,40 @@ func (f *file) parseBody(body []string, first int) (summary, lessons []string, s
 				f.problem(n, "bullet outside a \"## Summary\" or \"## Lessons\" section")
 				continue
 			}
-			*cur = append(*cur, strings.Join(strings.Fields(l[2:]), " "))
+			*cur = append(*cur, squeeze(l[2:]))
 		case cur != nil && len(*cur) > 0 && raw != l:
-			(*cur)[len(*cur)-1] += " " + strings.Join(strings.Fields(l), " ")
+			(*cur)[len(*cur)-1] += " " + squeeze(l)
 		default:
 			f.problem(n, "text outside a bullet point")
 		}
 	}
 	return summary, lessons, summaryAt
+}
+
+// squeeze returns s with its white space trimmed and every run of it made
+// one space: strings.Join(strings.Fields(s), " ") in one pass and one
+// allocation, which matters when loading 100,000 recaps.
+func squeeze(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if unicode.IsSpace(r) {
+			space = true
+		} else {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteString(s[i : i+size]) // the bytes as they are, valid or not
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func (f *file) parseConference(front string, body []string) {

@@ -33,7 +33,7 @@ const (
 	bm25B  = 0.75
 )
 
-// Errors returned by Add, Update and Remove.
+// Errors returned by Add, AddConference, Update and Remove.
 var (
 	ErrExists   = errors.New("a talk with this id is already indexed")
 	ErrNotFound = errors.New("no talk with this id is indexed")
@@ -49,7 +49,12 @@ var (
 // value instead).
 type Index struct {
 	glossary *Glossary
-	pool     sync.Pool // of *scratch
+
+	// spare holds scratch space of finished queries for the next ones. A
+	// sync.Pool would drop it at every garbage collection, and at 100k talks
+	// making a new one is the slowest part of a query.
+	spareMu sync.Mutex
+	spare   []*scratch
 
 	mu       sync.RWMutex
 	docs     []doc            // by doc number; a free slot has a nil talk
@@ -63,6 +68,7 @@ type Index struct {
 	// indexed, by term number; tf is all zero between uses.
 	tf      []float32
 	touched []int32
+	terms   []string // one field's terms, while a talk is indexed
 	// expect is the number of talks New is indexing, 0 after: it sizes
 	// posting lists as they grow.
 	expect int
@@ -110,18 +116,6 @@ func New(talks []recaps.Talk, confs []recaps.Conference, glossary [][]string) *I
 	return ix
 }
 
-// AddConference makes c's names and aliases part of the text of its talks
-// added from now on (see New); a talk already indexed keeps its text.
-func (ix *Index) AddConference(c recaps.Conference) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.confText[c.ID] = confText(c)
-}
-
-func confText(c recaps.Conference) string {
-	return strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
-}
-
 // Glossary returns the glossary queries are read with.
 func (ix *Index) Glossary() *Glossary { return ix.glossary }
 
@@ -130,6 +124,25 @@ func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return len(ix.byID)
+}
+
+// AddConference makes c's names, aliases and year part of the text of the
+// talks at c, for talks added from now on (a conference created with a
+// contributed recap). It returns ErrExists if the index knows c's id: the
+// text of a conference that has talks never changes, so that removing one
+// finds exactly the terms it was indexed with.
+func (ix *Index) AddConference(c recaps.Conference) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if _, ok := ix.confText[c.ID]; ok {
+		return fmt.Errorf("add conference %q: %w", c.ID, ErrExists)
+	}
+	ix.confText[c.ID] = confText(c)
+	return nil
+}
+
+func confText(c recaps.Conference) string {
+	return strings.Join(append([]string{c.Name, c.NameKO, strconv.Itoa(c.Year)}, c.Aliases...), " ")
 }
 
 // Add indexes t. It returns ErrExists if a talk with t's id is indexed.
@@ -205,13 +218,14 @@ func (ix *Index) add(t *recaps.Talk) {
 		ix.docs = append(ix.docs, doc{})
 	}
 	ix.eachField(t, func(text string, w float32) {
-		eachTerm(text, func(term string) {
+		ix.terms = appendTerms(ix.terms[:0], text)
+		for _, term := range ix.terms {
 			id := ix.termID(term)
 			if ix.tf[id] == 0 {
 				ix.touched = append(ix.touched, id)
 			}
 			ix.tf[id] += w
-		})
+		}
 	})
 	var n float32
 	for _, id := range ix.touched {
@@ -267,13 +281,14 @@ func (ix *Index) growth(n int) int {
 func (ix *Index) remove(d int32) {
 	t := ix.docs[d].talk
 	ix.eachField(t, func(text string, _ float32) {
-		eachTerm(text, func(term string) {
-			id := ix.termIDs[term]
-			if ix.tf[id] == 0 {
+		ix.terms = appendTerms(ix.terms[:0], text)
+		for _, term := range ix.terms {
+			id, ok := ix.termIDs[term]
+			if ok && ix.tf[id] == 0 {
 				ix.touched = append(ix.touched, id)
 				ix.tf[id] = 1
 			}
-		})
+		}
 	})
 	for _, id := range ix.touched {
 		ps := ix.postings[id]
@@ -296,14 +311,14 @@ func (ix *Index) remove(d int32) {
 // indexed reports whether all of a word's index terms occur in the corpus.
 // The caller holds mu.
 func (ix *Index) indexed(w string) bool {
-	ok, any := true, false
-	eachTerm(w, func(t string) {
-		any = true
+	var buf [8]string
+	ts := appendTerms(buf[:0], w)
+	for _, t := range ts {
 		if id, found := ix.termIDs[t]; !found || len(ix.postings[id]) == 0 {
-			ok = false
+			return false
 		}
-	})
-	return ok && any
+	}
+	return len(ts) > 0
 }
 
 // Correct returns the word of the index's vocabulary or glossary closest to
@@ -385,7 +400,7 @@ func compareBool(a, b bool) int {
 }
 
 // scratch holds per-query accumulators indexed by doc number, reused across
-// queries through Index.pool so a query allocates only its hits. Every slot
+// queries through Index.spare so a query allocates only its hits. Every slot
 // is zero between uses; the touched lists say which slots to reset.
 type scratch struct {
 	score   []float64
@@ -398,9 +413,17 @@ type scratch struct {
 	inAlt   []int32 // docs touched by the current alternative
 }
 
+// maxSpare bounds Index.spare: more concurrent queries than this allocate.
+const maxSpare = 16
+
 // getScratch returns a scratch for n docs. The caller holds mu.
 func (ix *Index) getScratch(n int) *scratch {
-	s, _ := ix.pool.Get().(*scratch)
+	var s *scratch
+	ix.spareMu.Lock()
+	if k := len(ix.spare); k > 0 {
+		s, ix.spare = ix.spare[k-1], ix.spare[:k-1]
+	}
+	ix.spareMu.Unlock()
 	if s == nil {
 		s = &scratch{}
 	}
@@ -410,6 +433,15 @@ func (ix *Index) getScratch(n int) *scratch {
 		s.alt, s.count = make([]float64, n), make([]uint16, n)
 	}
 	return s
+}
+
+// putScratch keeps s, all zero, for a later query.
+func (ix *Index) putScratch(s *scratch) {
+	ix.spareMu.Lock()
+	defer ix.spareMu.Unlock()
+	if len(ix.spare) < maxSpare {
+		ix.spare = append(ix.spare, s)
+	}
 }
 
 // Search returns the k best talks matching q, best first, and the number of
@@ -431,7 +463,7 @@ func (ix *Index) Search(q string, k int) (hits []Hit, total int) {
 	avg := ix.totalLen / n
 	norm0, norm1 := bm25K1*(1-bm25B), bm25K1*bm25B/avg
 	s := ix.getScratch(len(ix.docs))
-	defer ix.pool.Put(s)
+	defer ix.putScratch(s)
 	for _, c := range concepts {
 		for _, a := range c {
 			for _, t := range a {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -306,5 +307,80 @@ func TestConcurrentUpdates(t *testing.T) {
 	wg.Wait()
 	if _, total := ix.Search("kafka", 0); total != len(kafka)+50 {
 		t.Errorf("after the writers, Search(kafka) total = %d, want %d", total, len(kafka)+50)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	long := strings.Repeat("ab", 20)
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"kafka", "kafka", 0},
+		{"kafak", "kafka", 1}, // swap
+		{"kafa", "kafka", 1},  // insertion
+		{"kafkaa", "kafka", 1},
+		{"kefka", "kafka", 1},
+		{"ca", "abc", 3}, // optimal string alignment: no edit of a swapped pair
+		{"카프가", "카프카", 1},
+		{"샤딩", "딩샤", 1},
+		{"", "abc", 3},
+		{long, long + "x", 1}, // longer than the stack buffers
+	}
+	for _, tt := range tests {
+		if got := Distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := Distance(tt.b, tt.a); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+func TestWordsAndTerms(t *testing.T) {
+	tests := []struct {
+		text         string
+		words, terms []string
+	}{
+		{"DynamoDB로 샤딩을!", []string{"dynamodb", "로", "샤딩을"}, []string{"dynamodb", "로", "샤딩", "딩을"}},
+		{"  Kafka-Streams 2024 ", []string{"kafka", "streams", "2024"}, []string{"kafka", "stream", "2024"}},
+		{"ÉCOLE straße", []string{"école", "straße"}, []string{"école", "straße"}},
+		{"classes glass", []string{"classes", "glass"}, []string{"classe", "glass"}},
+		{"!!!", nil, nil},
+	}
+	for _, tt := range tests {
+		if got := Words(tt.text); !slices.Equal(got, tt.words) {
+			t.Errorf("Words(%q) = %q, want %q", tt.text, got, tt.words)
+		}
+		if got := TextTerms(tt.text); !slices.Equal(got, tt.terms) {
+			t.Errorf("TextTerms(%q) = %q, want %q", tt.text, got, tt.terms)
+		}
+	}
+}
+
+func TestAddConference(t *testing.T) {
+	ix := mustIndex(t)
+	c := recaps.Conference{ID: "gophercon-2025", Name: "GopherCon Korea 2025", NameKO: "고퍼콘 코리아 2025", Year: 2025, Aliases: []string{"gophercon"}}
+	if err := ix.AddConference(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.AddConference(c); !errors.Is(err, ErrExists) {
+		t.Errorf("second AddConference: err = %v, want ErrExists", err)
+	}
+	talk := &recaps.Talk{ID: "go-gc", Conference: c.ID, Title: "Go GC 튜닝", Tags: []string{"go"}, Summary: []string{"GOGC"}}
+	if err := ix.Add(talk); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"gophercon", "고퍼콘", "gophercon 튜닝"} {
+		if hits, _ := ix.Search(q, 1); len(hits) == 0 || hits[0].Talk != talk {
+			t.Errorf("Search(%q) = %v, want go-gc", q, ids(hits, 1))
+		}
+	}
+	if err := ix.Remove("go-gc"); err != nil {
+		t.Fatal(err)
+	}
+	if _, total := ix.Search("gophercon", 0); total != 0 {
+		t.Errorf("after Remove, Search(gophercon) finds %d talks", total)
 	}
 }

@@ -43,7 +43,9 @@ func TestWriteRecapsRoundTrip(t *testing.T) {
 // BenchmarkStartup measures what talkbot serve does before /readyz with a
 // large [recaps] dir: load the embedded corpus and n generated recap files
 // (written once into b.TempDir(), about 2.5 KB each), then index every talk.
-// Besides the time it reports the live heap afterwards (heap-MB) and the
+// Besides the time it reports the process's CPU time per load (cpu-s/op,
+// Linux only: on a shared machine the wall time depends on the neighbours),
+// the live heap afterwards (heap-MB) and the
 // process's peak resident set during the loads (peak-RSS-MB, Linux only;
 // the files are written and the writer's garbage returned to the OS before
 // the peak is reset).
@@ -59,6 +61,7 @@ func BenchmarkStartup(b *testing.B) {
 			src := recaps.Source{Name: dir, FS: os.DirFS(dir)}
 			debug.FreeOSMemory()
 			resetPeakRSS()
+			cpu0, cpuOK := processCPU()
 			var ix *search.Index
 			for b.Loop() {
 				ix = nil
@@ -67,6 +70,9 @@ func BenchmarkStartup(b *testing.B) {
 					b.Fatal(err)
 				}
 				ix = search.New(c.Talks, c.Conferences, c.Glossary)
+			}
+			if cpu1, ok := processCPU(); ok && cpuOK {
+				b.ReportMetric((cpu1-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 			}
 			if rss, ok := peakRSSMB(); ok {
 				b.ReportMetric(rss, "peak-RSS-MB")

@@ -27,39 +27,53 @@ func Words(s string) []string {
 
 // eachWord calls fn with each word of s, as Words splits them.
 func eachWord(s string, fn func(w string)) {
-	start, prevHangul, lower := -1, false, true
-	emit := func(w string) {
-		if !lower {
-			w = strings.ToLower(w)
+	for start, end := 0, 0; ; start = end {
+		var w string
+		if w, end = nextWord(s, start); w == "" {
+			return
 		}
 		fn(w)
 	}
-	for i, r := range s {
-		var word, h bool
+}
+
+// nextWord returns the first word of s[from:], lowercased, and the offset
+// just after it; "" when there is none.
+func nextWord(s string, from int) (word string, end int) {
+	start, prevHangul, lower := -1, false, true
+	for i, r := range s[from:] {
+		i += from
+		var isWord, h bool
 		switch {
 		case r < utf8.RuneSelf:
-			word = 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z'
+			isWord = 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z'
 		case IsHangul(r):
-			word, h = true, true
+			isWord, h = true, true
 		default:
-			word = unicode.IsLetter(r) || unicode.IsDigit(r)
+			isWord = unicode.IsLetter(r) || unicode.IsDigit(r)
 		}
-		if start >= 0 && (!word || h != prevHangul) {
-			emit(s[start:i])
-			start = -1
+		if start >= 0 && (!isWord || h != prevHangul) {
+			return lowerIf(s[start:i], !lower), i
 		}
-		if word && start < 0 {
+		if isWord && start < 0 {
 			start, lower = i, true
 		}
 		// Hangul and lowercase ASCII need no lowercasing.
-		if word && !h && !('a' <= r && r <= 'z' || '0' <= r && r <= '9') {
+		if isWord && !h && !('a' <= r && r <= 'z' || '0' <= r && r <= '9') {
 			lower = false
 		}
 		prevHangul = h
 	}
 	if start >= 0 {
-		emit(s[start:])
+		return lowerIf(s[start:], !lower), len(s)
 	}
+	return "", len(s)
+}
+
+func lowerIf(w string, do bool) string {
+	if do {
+		return strings.ToLower(w)
+	}
+	return w
 }
 
 // Terms appends the index terms of one word (as Words returns it) to dst:
@@ -80,21 +94,15 @@ func Terms(w string, dst []string) []string {
 	return dst
 }
 
-// eachTerm calls fn with each index term of text.
-func eachTerm(text string, fn func(term string)) {
-	eachWord(text, func(w string) {
-		if !hangulWord(w) {
-			fn(stem(w))
-			return
+// appendTerms appends the index terms of text to dst.
+func appendTerms(dst []string, text string) []string {
+	for start, end := 0, 0; ; start = end {
+		var w string
+		if w, end = nextWord(text, start); w == "" {
+			return dst
 		}
-		if len(w) <= 3 {
-			fn(w)
-			return
-		}
-		for i := 0; i+6 <= len(w); i += 3 {
-			fn(w[i : i+6])
-		}
-	})
+		dst = Terms(w, dst)
+	}
 }
 
 func stem(w string) string {
@@ -105,11 +113,7 @@ func stem(w string) string {
 }
 
 // TextTerms returns the index terms of free text.
-func TextTerms(s string) []string {
-	var out []string
-	eachTerm(s, func(t string) { out = append(out, t) })
-	return out
-}
+func TextTerms(s string) []string { return appendTerms(nil, s) }
 
 // Fold normalizes a phrase for exact lookups: lowercase letters and digits
 // only, so "Daangn Tech-Meetup" and "daangntechmeetup" are equal.
@@ -186,11 +190,16 @@ func strip(w string, known func(string) bool) (string, bool) {
 // runes: the number of insertions, deletions, substitutions and swaps of two
 // adjacent runes that turn a into b, so Distance("kafak", "kafka") is 1.
 func Distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	// Three rows: two back for transpositions.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	// Words are short: runes and rows live on the stack up to 32 runes.
+	var bufA, bufB [32]rune
+	var rows [3][33]int
+	ra, rb := appendRunes(bufA[:0], a), appendRunes(bufB[:0], b)
+	var prev2, prev, cur []int
+	if len(rb) < len(rows[0]) {
+		prev2, prev, cur = rows[0][:len(rb)+1], rows[1][:len(rb)+1], rows[2][:len(rb)+1]
+	} else {
+		prev2, prev, cur = make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)
+	}
 	for j := range prev {
 		prev[j] = j
 	}
@@ -209,4 +218,11 @@ func Distance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
+}
+
+func appendRunes(dst []rune, s string) []rune {
+	for _, r := range s {
+		dst = append(dst, r)
+	}
+	return dst
 }
