@@ -649,3 +649,37 @@ func TestDraftsBounded(t *testing.T) {
 		t.Errorf("got %d kept after all expired, want 1", len(d.m))
 	}
 }
+
+// TestFormInDM: in a DM (a user, no member) the form opens and saves, with
+// the user's display name as the author; /talk query:edit without an id
+// says which id to give.
+func TestFormInDM(t *testing.T) {
+	b, st := storeBot(t)
+	e := newEnv(t, b, Config{})
+	dm := func(p map[string]any) []byte {
+		delete(p, "member")
+		delete(p, "guild_id")
+		p["user"] = map[string]any{"id": "u9", "username": "kim", "global_name": "Kim Dev"}
+		return mustJSON(p)
+	}
+	var cmd map[string]any
+	if err := json.Unmarshal(talkJSON("add"), &cmd); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, body := e.do(t, dm(cmd)); decodeModal(t, body).Data.CustomID != "talk_add" {
+		t.Errorf("got %s, want the form", body)
+	}
+	var sub map[string]any
+	if err := json.Unmarshal(submitJSON("970", "talk_add", member{"u9", 0}, "", shareDraft, nil), &sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, body := e.do(t, dm(sub)); resp.Type != 4 || !strings.Contains(resp.Data.text(), "Saved") {
+		t.Fatalf("got %s, want the saved recap", body)
+	}
+	if got := recapsIn(t, st)[0].Talk; got.Author != "Kim Dev" || got.AuthorID != "discord:u9" {
+		t.Errorf("got author %q (%s), want Kim Dev (discord:u9)", got.Author, got.AuthorID)
+	}
+	if _, resp, body := e.do(t, talkJSON("edit")); resp.Type != 4 || !strings.Contains(resp.Data.text(), "Which recap?") {
+		t.Errorf("edit without an id: got %s", body)
+	}
+}
