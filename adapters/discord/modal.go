@@ -259,8 +259,11 @@ func (a *Adapter) modalOr(ctx context.Context, it *discordgo.Interaction, f func
 // while the same interaction delivered twice (a replayed HTTP request, a
 // gateway event seen again) carries the same id and is saved once.
 func (a *Adapter) submit(ctx context.Context, it *discordgo.Interaction) (response, *inflight.Deferred) {
-	data := it.ModalSubmitData()
+	data, _ := it.Data.(discordgo.ModalSubmitInteractionData) // ModalSubmitData panics on a gateway event without data
 	req := a.request(it, bot.Command{}, 1)
+	if req.User == "" { // Discord always says who submitted; a recap needs its author
+		return notice("talkbot cannot tell who sent this form, so it cannot save it."), nil
+	}
 	edit, ok := a.formTarget(data.CustomID, req.User)
 	if !ok {
 		if strings.HasPrefix(data.CustomID, formEditLong) {

@@ -679,7 +679,64 @@ func TestFormInDM(t *testing.T) {
 	if got := recapsIn(t, st)[0].Talk; got.Author != "Kim Dev" || got.AuthorID != "discord:u9" {
 		t.Errorf("got author %q (%s), want Kim Dev (discord:u9)", got.Author, got.AuthorID)
 	}
+	delete(sub, "user")
+	if _, resp, body := e.do(t, mustJSON(sub)); resp.Type != 4 || !strings.Contains(resp.Data.text(), "cannot tell who") || len(recapsIn(t, st)) != 1 {
+		t.Errorf("a submit without a user: got %s, want it refused", body)
+	}
 	if _, resp, body := e.do(t, talkJSON("edit")); resp.Type != 4 || !strings.Contains(resp.Data.text(), "Which recap?") {
 		t.Errorf("edit without an id: got %s", body)
+	}
+}
+
+// TestMalformedSubmit: a modal submit that is not what Discord sends gets
+// a clear answer (400, or the form's problems), never a panic.
+func TestMalformedSubmit(t *testing.T) {
+	b, st := storeBot(t)
+	e := newEnv(t, b, Config{})
+	row := func(inputs ...any) map[string]any { return map[string]any{"type": 1, "components": inputs} }
+	tests := []struct {
+		name string
+		data any // nil leaves "data" out
+		code int
+		want string
+	}{
+		{"no data", nil, http.StatusBadRequest, ""},
+		{"data null", "null", http.StatusOK, "not talkbot's"},
+		{"no components", map[string]any{"custom_id": "talk_add"}, http.StatusOK, "Summary: Write at least one point"},
+		{"row without components", map[string]any{"custom_id": "talk_add", "components": []any{map[string]any{"type": 1}}}, http.StatusOK, "Title: Required."},
+		{"input without value", map[string]any{"custom_id": "talk_add", "components": []any{row(map[string]any{"type": 4, "custom_id": "title"})}}, http.StatusOK, "Title: Required."},
+		{"unknown input", map[string]any{"custom_id": "talk_add", "components": []any{row(map[string]any{"type": 4, "custom_id": "tags", "value": "x"})}}, http.StatusOK, "Title: Required."},
+		{"unknown component type", map[string]any{"custom_id": "talk_add", "components": []any{map[string]any{"type": 99}}}, http.StatusBadRequest, ""},
+		{"value not a string", map[string]any{"custom_id": "talk_add", "components": []any{row(map[string]any{"type": 4, "custom_id": "title", "value": 5})}}, http.StatusBadRequest, ""},
+		{"no custom id", map[string]any{"components": []any{}}, http.StatusOK, "not talkbot's"},
+		{"edit without id", map[string]any{"custom_id": "talk_add:"}, http.StatusOK, "not talkbot's"},
+		{"invalid UTF-8", map[string]any{"custom_id": "talk_add", "components": []any{row(map[string]any{"type": 4, "custom_id": "title", "value": "\xff\xfe"})}}, http.StatusOK, "Summary: Write at least one point"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base(5, member{"u1", 0})
+			switch d := tt.data.(type) {
+			case nil:
+			case string:
+				p["data"] = json.RawMessage(d)
+			default:
+				p["data"] = d
+			}
+			code, resp, body := e.do(t, mustJSON(p))
+			if code != tt.code || (tt.want != "" && !strings.Contains(resp.Data.text(), tt.want)) {
+				t.Errorf("got %d %s, want %d with %q", code, body, tt.code, tt.want)
+			}
+		})
+	}
+	if n := len(recapsIn(t, st)); n != 0 {
+		t.Errorf("got %d recaps saved, want none", n)
+	}
+	// Over the gateway, an event without data is answered, not a panic.
+	api := newFakeAPI(t)
+	a, _ := gatewayAdapter(t, api, b, Config{})
+	a.onInteraction(context.Background(), &discordgo.InteractionCreate{Interaction: &discordgo.Interaction{ID: "990", AppID: testAppID, Type: discordgo.InteractionModalSubmit, Token: "itoken", User: &discordgo.User{ID: "u1"}}})
+	c := api.wait(t, http.MethodPost, "/api/v10/interactions/990/itoken/callback")
+	if !strings.Contains(string(c.Body), "not talkbot's") {
+		t.Errorf("gateway event without data: got %s", c.Body)
 	}
 }
