@@ -197,8 +197,9 @@ func (a *Adapter) onMessage(ctx context.Context, e *discordgo.MessageCreate) {
 // interact computes the response to a command, autocomplete, button or
 // modal submit interaction. A command that opens a form (talk add, talk
 // edit) answers with a modal (see modalOr). When the answer is not ready
-// within deferAfter, resp is a deferral and later is not nil: the caller sends resp, then calls
-// later.Release, and the answer follows by editing @original.
+// within deferAfter, resp is a deferral and later is not nil: the caller
+// sends resp, then calls later.Release, and the answer follows by editing
+// @original.
 func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp response, later *inflight.Deferred) {
 	switch it.Type {
 	case discordgo.InteractionApplicationCommandAutocomplete:
