@@ -211,7 +211,7 @@ func TestShareAndFind(t *testing.T) {
 	if got := cs[0].Talk; got.AuthorID != "discord:u1" || got.Author != "Ash" || !contains(got.Tags, "sharding") || !contains(got.Tags, "hotpartition") {
 		t.Errorf("got %+v, want author discord:u1 (Ash) and the glossary and hashtag tags", got)
 	}
-	for _, q := range []string{"dynamodb", "샤딩", "핫 파티션", "speaker gildong", "speaker 홍길동", "인프콘 2024", "show " + id} {
+	for _, q := range []string{"hotpartition", "dynamodb", "샤딩", "핫 파티션", "speaker gildong", "speaker 홍길동", "인프콘 2024", "show " + id} {
 		r := step("/talk query:"+q, talkJSON(q))
 		if !strings.Contains(r.Data.text(), shareDraft.Title) {
 			t.Errorf("/talk query:%s: got %q, want the shared recap", q, r.Data.text())
