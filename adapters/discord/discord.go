@@ -148,6 +148,9 @@ type Adapter struct {
 	work  *inflight.Group
 	chats *inflight.Pool
 	grace time.Duration
+
+	// drafts keeps refused recap forms for their reopen button.
+	drafts *drafts
 }
 
 const (
@@ -234,6 +237,7 @@ func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
 		deferAfter: 2 * time.Second,
 		backoff:    func(n int) time.Duration { return min(time.Second<<(n-1), time.Minute) },
 		grace:      drainGrace,
+		drafts:     newDrafts(time.Now),
 	}
 	a.work = inflight.New(inflight.Options{
 		Timeout: workTimeout,

@@ -190,6 +190,10 @@ func (f *fakeAPI) mentionsOff(r *http.Request, prefix string) {
 			f.t.Errorf("%s %s: %v", r.Method, r.URL.Path, err)
 			return
 		}
+		if v.Type == 9 {
+			f.checkModal(r, v.Data)
+			return
+		}
 		// Pongs, deferrals and choice lists are not messages.
 		if v.Type != 4 && v.Type != 7 {
 			return
@@ -198,6 +202,43 @@ func (f *fakeAPI) mentionsOff(r *http.Request, prefix string) {
 	}
 	if err := checkMentionsOff(msg); err != nil {
 		f.t.Errorf("%s %s: %v", r.Method, r.URL.Path, err)
+	}
+}
+
+// checkModal checks what Discord checks of a modal (interaction response
+// type 9): a custom_id of 1 to 100 characters, a title of 1 to 45, and 1 to
+// 5 action rows of one text input each, within the input limits.
+func (f *fakeAPI) checkModal(r *http.Request, data []byte) {
+	f.t.Helper()
+	var m struct {
+		CustomID   string `json:"custom_id"`
+		Title      string `json:"title"`
+		Components []struct {
+			Type       int `json:"type"`
+			Components []struct {
+				Type        int    `json:"type"`
+				CustomID    string `json:"custom_id"`
+				Label       string `json:"label"`
+				Placeholder string `json:"placeholder"`
+				Value       string `json:"value"`
+				MaxLength   int    `json:"max_length"`
+			} `json:"components"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		f.t.Errorf("%s %s: modal: %v", r.Method, r.URL.Path, err)
+		return
+	}
+	bad := m.CustomID == "" || len(m.CustomID) > 100 || m.Title == "" || length(m.Title) > 45 || len(m.Components) == 0 || len(m.Components) > 5
+	for _, row := range m.Components {
+		bad = bad || row.Type != 1 || len(row.Components) != 1
+		for _, in := range row.Components {
+			bad = bad || in.Type != 4 || in.CustomID == "" || in.Label == "" || length(in.Label) > 45 || length(in.Placeholder) > 100 ||
+				in.MaxLength > 4000 || length(in.Value) > in.MaxLength
+		}
+	}
+	if bad {
+		f.t.Errorf("%s %s: Discord would refuse the modal %s", r.Method, r.URL.Path, data)
 	}
 }
 

@@ -45,10 +45,11 @@ type flagsOnly struct {
 // Handler returns the HTTP interactions endpoint, POST /discord/interactions
 // (the caller mounts it at "/discord/"). Requests must carry a valid Ed25519
 // signature of Config.PublicKey over the timestamp and body, within five
-// minutes of now. It answers PING with {"type":1}; commands, autocomplete
-// and buttons with their interaction response, deferring (and editing
-// @original later) when an answer takes more than two seconds, and
-// commands and buttons with a "restarting" notice once Run has returned. It refuses
+// minutes of now. It answers PING with {"type":1}; commands, autocomplete,
+// buttons and modal submits with their interaction response (talk add and
+// talk edit with a modal, see modal.go), deferring (and editing @original
+// later) when an answer takes more than two seconds, and commands, buttons
+// and submits with a "restarting" notice once Run has returned. It refuses
 // other methods (405), bodies over 1 MiB (413), missing, bad or stale
 // signatures (401) and malformed JSON (400), reporting each to bot.Reject.
 // Without a public key every request gets 404.
@@ -108,7 +109,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	switch it.Type {
 	case discordgo.InteractionPing:
 		resp = response{Type: discordgo.InteractionResponsePong}
-	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete, discordgo.InteractionMessageComponent:
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete, discordgo.InteractionMessageComponent, discordgo.InteractionModalSubmit:
 		a.work.Recover(ctx, func(ctx context.Context) {
 			resp, later = a.interact(ctx, &it)
 		}, func(context.Context) { resp = failed(&it) })
@@ -193,10 +194,12 @@ func (a *Adapter) onMessage(ctx context.Context, e *discordgo.MessageCreate) {
 	}
 }
 
-// interact computes the response to a command, autocomplete or button
-// interaction. When the answer is not ready within deferAfter, resp is a
-// deferral and later is not nil: the caller sends resp, then calls
-// later.Release, and the answer follows by editing @original.
+// interact computes the response to a command, autocomplete, button or
+// modal submit interaction. A command that opens a form (talk add, talk
+// edit) answers with a modal (see modalOr). When the answer is not ready
+// within deferAfter, resp is a deferral and later is not nil: the caller
+// sends resp, then calls later.Release, and the answer follows by editing
+// @original.
 func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp response, later *inflight.Deferred) {
 	switch it.Type {
 	case discordgo.InteractionApplicationCommandAutocomplete:
@@ -206,9 +209,19 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 		if !ok {
 			return notice("This command is not talkbot's any more. Try /talk."), nil
 		}
-		return a.answer(ctx, it, a.request(it, bot.ParseCommand(text), 1), modePrivate, bot.ParsedAction{})
+		req := a.request(it, bot.ParseCommand(text), 1)
+		if req.Command.Form() {
+			return a.openForm(ctx, it, req)
+		}
+		return a.answer(ctx, it, req, modePrivate, bot.ParsedAction{})
+	case discordgo.InteractionModalSubmit:
+		return a.submit(ctx, it)
 	case discordgo.InteractionMessageComponent:
-		p, ok := a.b.ParseAction(it.MessageComponentData().CustomID)
+		id := it.MessageComponentData().CustomID
+		if token, ok := strings.CutPrefix(id, reopenPrefix); ok {
+			return a.reopen(ctx, it, token)
+		}
+		p, ok := a.b.ParseAction(id)
 		if !ok {
 			return notice("This button no longer works. Run /talk again."), nil
 		}

@@ -1,0 +1,473 @@
+package discord
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/talkbot/talkbot/adapters/inflight"
+	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/recaps"
+	"github.com/talkbot/talkbot/textlimit"
+)
+
+// The recap form's custom ids (public names: keep them).
+//
+//   - talk_add: the modal of /talk query:add, which shares a new recap.
+//   - talk_add:<id>: the modal of /talk query:edit <id>, which changes the
+//     recap <id>; the id travels in the modal, so the form needs no state.
+//   - talk_add#<token>: the same for a recap whose id is too long for the
+//     100 characters of a custom id; the id is kept in memory under the
+//     token (see drafts), like the typed text of a refused form.
+//   - talk_add_reopen:<token>: the button under a refused form's problems,
+//     which reopens the modal with what was typed (kept under the token).
+//
+// The text inputs' custom ids are the core's field names: recaps.FieldTitle,
+// FieldConference, FieldSpeakers, FieldSummary and FieldLessons.
+const (
+	formID       = "talk_add"
+	formEdit     = formID + ":"
+	formEditLong = formID + "#"
+	reopenPrefix = "talk_add_reopen:"
+)
+
+// Discord's limits for modals.
+const (
+	maxModalTitle   = 45
+	maxInputLabel   = 45
+	maxPlaceholder  = 100
+	maxInputValue   = 4000 // a text input's max_length, and its value
+	maxModalInputs  = 5
+	draftTTL        = 30 * time.Minute
+	maxKeptDrafts   = 256
+	draftTTLMinutes = int(draftTTL / time.Minute)
+)
+
+// modalData is the data of an interaction response of type 9 (a modal).
+type modalData struct {
+	CustomID   string                       `json:"custom_id"`
+	Title      string                       `json:"title"`
+	Components []discordgo.MessageComponent `json:"components"`
+}
+
+// input is one text input of the recap form.
+type input struct {
+	id          string // recaps.Field…
+	label       string // at most 45 characters
+	placeholder string // at most 100
+	style       discordgo.TextInputStyle
+	required    bool
+	max         int // characters, from recaps' limits, at most 4000
+}
+
+// formInputs are the five text inputs of the recap form, in order: a
+// Discord modal holds at most five. The other fields of a recap (title_en,
+// tags, link) are not asked for: the core tags a recap with the glossary
+// terms and #hashtags of its text, and an edit keeps the three as they
+// were (see save). Speakers is a paragraph too, since it takes one
+// speaker per line.
+var formInputs = []input{
+	{recaps.FieldTitle, "Title of the talk", "As announced, e.g. 채팅 메시지를 샤딩한 이야기",
+		discordgo.TextInputShort, true, recaps.MaxTitle},
+	{recaps.FieldConference, "Conference and year", "e.g. DEVIEW 2019, 우아콘 2023, 당근 테크 밋업 2024, or a new one",
+		discordgo.TextInputShort, true, recaps.MaxConference},
+	{recaps.FieldSpeakers, "Speakers, one per line (optional)", "name (handle) · team, e.g. 홍길동 (gildong) · 메시징팀",
+		discordgo.TextInputParagraph, false,
+		// MaxSpeakers lines of "name (handle) · team", each part MaxName.
+		min(maxInputValue, recaps.MaxSpeakers*(3*recaps.MaxName+utf8.RuneCountInString(" () · "))+recaps.MaxSpeakers-1)},
+	{recaps.FieldSummary, fmt.Sprintf("Summary: 1 to %d points, one per line", recaps.MaxPoints),
+		"What the talk said. Known terms (Kafka, 샤딩…) and #hashtags become its tags.",
+		discordgo.TextInputParagraph, true, min(maxInputValue, recaps.MaxPoints*(recaps.MaxPoint+1)-1)},
+	{recaps.FieldLessons, "Lessons for your team (optional)", fmt.Sprintf("One per line, up to %d", recaps.MaxPoints),
+		discordgo.TextInputParagraph, false, min(maxInputValue, recaps.MaxPoints*(recaps.MaxPoint+1)-1)},
+}
+
+// fieldLabels name a recap's fields in the list of a form's problems.
+var fieldLabels = map[string]string{
+	recaps.FieldTitle:      "Title",
+	recaps.FieldTitleEN:    "English title",
+	recaps.FieldConference: "Conference",
+	recaps.FieldSpeakers:   "Speakers",
+	recaps.FieldSummary:    "Summary",
+	recaps.FieldLessons:    "Lessons",
+	recaps.FieldTags:       "Tags",
+	recaps.FieldLink:       "Link",
+}
+
+// fieldOrder is the order problems are listed in: the form's, then the
+// fields the Discord form does not show.
+var fieldOrder = []string{recaps.FieldTitle, recaps.FieldConference, recaps.FieldSpeakers, recaps.FieldSummary,
+	recaps.FieldLessons, recaps.FieldTags, recaps.FieldTitleEN, recaps.FieldLink}
+
+// draftValue returns the text of field f of d.
+func draftValue(d *recaps.Draft, f string) *string {
+	switch f {
+	case recaps.FieldTitle:
+		return &d.Title
+	case recaps.FieldTitleEN:
+		return &d.TitleEN
+	case recaps.FieldConference:
+		return &d.Conference
+	case recaps.FieldSpeakers:
+		return &d.Speakers
+	case recaps.FieldSummary:
+		return &d.Summary
+	case recaps.FieldLessons:
+		return &d.Lessons
+	case recaps.FieldTags:
+		return &d.Tags
+	case recaps.FieldLink:
+		return &d.Link
+	}
+	return nil
+}
+
+// formModal returns the modal that opens the recap form prefilled with d,
+// editing the recap edit ("" for a new one), for user; or, when d does not
+// fit a Discord text input (a recap written elsewhere may be longer), the
+// message that says so.
+func (a *Adapter) formModal(user, edit string, d recaps.Draft) response {
+	m := modalData{CustomID: formID, Title: "Share a talk recap"}
+	if edit != "" {
+		m.Title = "Edit your talk recap"
+		m.CustomID = formEdit + edit
+		if len(m.CustomID) > maxCustomID {
+			m.CustomID = formEditLong + a.drafts.put(pending{user: user, edit: edit})
+		}
+	}
+	for _, in := range formInputs {
+		v := strings.ToValidUTF8(*draftValue(&d, in.id), "\uFFFD")
+		// max_length is the recap's limit; a prefilled value that counts
+		// more in UTF-16 units (emoji) but is within the limit in
+		// characters raises it, so that Discord accepts the modal. The
+		// core checks the limit in characters either way.
+		n := max(in.max, textlimit.Width(v))
+		if n > maxInputValue {
+			return notice(fmt.Sprintf("This recap's %s is longer than a Discord form field holds (%d characters), so it cannot be edited here: edit it in Slack, or remove it and share it again.",
+				strings.ToLower(fieldLabels[in.id]), maxInputValue))
+		}
+		m.Components = append(m.Components, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.TextInput{CustomID: in.id, Label: in.label, Placeholder: in.placeholder, Style: in.style,
+				Required: in.required, MaxLength: n, Value: v},
+		}})
+	}
+	return response{Type: discordgo.InteractionResponseModal, Data: m}
+}
+
+// draftFrom reads the typed text of a submitted recap form: the values of
+// its text inputs by custom id. Inputs the form does not have are ignored.
+func draftFrom(cs []discordgo.MessageComponent) recaps.Draft {
+	var d recaps.Draft
+	var walk func([]discordgo.MessageComponent)
+	walk = func(cs []discordgo.MessageComponent) {
+		for _, c := range cs {
+			switch c := c.(type) {
+			case *discordgo.ActionsRow:
+				walk(c.Components)
+			case discordgo.ActionsRow:
+				walk(c.Components)
+			case *discordgo.TextInput:
+				setField(&d, c.CustomID, c.Value)
+			case discordgo.TextInput:
+				setField(&d, c.CustomID, c.Value)
+			}
+		}
+	}
+	walk(cs)
+	return d
+}
+
+func setField(d *recaps.Draft, id, v string) {
+	for _, in := range formInputs {
+		if in.id == id {
+			*draftValue(d, id) = v
+		}
+	}
+}
+
+// openForm answers /talk query:add and /talk query:edit <id> with the
+// recap form, or with the reply that says why there is none (no store, an
+// unknown or shipped recap, someone else's).
+func (a *Adapter) openForm(ctx context.Context, it *discordgo.Interaction, req bot.Request) (response, *inflight.Deferred) {
+	return a.modalOr(ctx, it, func(ctx context.Context) response {
+		f, rep := a.b.Form(ctx, req)
+		if rep != nil {
+			return ephemeral(render(*rep, renderOpts{}))
+		}
+		return a.formModal(req.User, f.Edit, f.Draft)
+	})
+}
+
+// reopen answers the button under a refused form: the form again, with
+// what was typed, while talkbot still keeps it.
+func (a *Adapter) reopen(ctx context.Context, it *discordgo.Interaction, token string) (response, *inflight.Deferred) {
+	user := a.request(it, bot.Command{}, 1).User
+	return a.modalOr(ctx, it, func(context.Context) response {
+		p, ok := a.drafts.get(token, user)
+		if !ok {
+			return notice(fmt.Sprintf("talkbot no longer has the text of this form: it keeps it for %d minutes, and not across a restart. Please run /talk query:add again.", draftTTLMinutes))
+		}
+		return a.formModal(user, p.edit, p.draft)
+	})
+}
+
+// modalOr runs f, which returns a modal or a message, in a.work. A modal
+// must be the first response to its interaction: should f take longer
+// than deferAfter (it reads memory only), the interaction is deferred
+// and the user is asked to try again, or shown f's message.
+func (a *Adapter) modalOr(ctx context.Context, it *discordgo.Interaction, f func(context.Context) response) (response, *inflight.Deferred) {
+	resp, later, err := inflight.Answer(ctx, a.work, a.deferAfter,
+		func(ctx context.Context) *response { r := f(ctx); return &r },
+		func() *response { return nil },
+		func(ctx context.Context, r *response) {
+			m := plain(inflight.Failed)
+			if r != nil {
+				if msg, ok := r.Data.(message); ok {
+					m = msg
+				} else {
+					m = plain("Opening the form took too long. Please run the command again.")
+				}
+			}
+			if err := a.editOriginal(ctx, it, m); err != nil {
+				a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
+			}
+		})
+	switch {
+	case err != nil:
+		return restarting(it), nil
+	case later != nil:
+		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
+	case resp == nil:
+		return failed(it), nil
+	}
+	return *resp, nil
+}
+
+// submit answers a submitted recap form (interaction type 5): the saved
+// recap with the usual buttons, or the form's problems with a button that
+// reopens it with what was typed. The answer is ephemeral; a form reopened
+// from the problems' message answers in that message's place.
+//
+// The submission's key is the interaction id. Discord gives every submit a
+// new interaction, so a form fixed and sent again is a new submission,
+// while the same interaction delivered twice (a replayed HTTP request, a
+// gateway event seen again) carries the same id and is saved once.
+func (a *Adapter) submit(ctx context.Context, it *discordgo.Interaction) (response, *inflight.Deferred) {
+	data, _ := it.Data.(discordgo.ModalSubmitInteractionData) // ModalSubmitData panics on a gateway event without data
+	req := a.request(it, bot.Command{}, 1)
+	if req.User == "" { // Discord always says who submitted; a recap needs its author
+		return notice("talkbot cannot tell who sent this form, so it cannot save it."), nil
+	}
+	edit, ok := a.formTarget(data.CustomID, req.User)
+	if !ok {
+		if strings.HasPrefix(data.CustomID, formEditLong) {
+			return notice(fmt.Sprintf("This edit form was open for more than %d minutes (or talkbot restarted since), so talkbot no longer knows which recap it edits. Please run /talk query:edit <id> again.", draftTTLMinutes)), nil
+		}
+		return notice("This form is not talkbot's any more. Try /talk query:add."), nil
+	}
+	typed := draftFrom(data.Components)
+	m := modePrivate
+	if it.Message != nil && it.Message.Flags&discordgo.MessageFlagsEphemeral != 0 {
+		m = modeUpdate // reopened from the problems' message: answer in its place
+	}
+	return a.respond(ctx, it, m, func(ctx context.Context) message {
+		return a.save(ctx, it, req, edit, typed)
+	})
+}
+
+// formTarget returns the recap a form's custom id edits ("" for a new
+// one), and false for a custom id that is not the recap form's or whose
+// kept id has expired.
+func (a *Adapter) formTarget(customID, user string) (string, bool) {
+	switch {
+	case customID == formID:
+		return "", true
+	case strings.HasPrefix(customID, formEdit):
+		id := strings.TrimPrefix(customID, formEdit)
+		return id, id != ""
+	case strings.HasPrefix(customID, formEditLong):
+		p, ok := a.drafts.get(strings.TrimPrefix(customID, formEditLong), user)
+		return p.edit, ok && p.edit != ""
+	}
+	return "", false
+}
+
+// save submits the typed form to the core and renders the answer. An edit
+// keeps the fields the Discord form does not show (title_en, tags, link)
+// as they are. A refused form, or one the store failed to save, is kept
+// for the reopen button.
+func (a *Adapter) save(ctx context.Context, it *discordgo.Interaction, req bot.Request, edit string, typed recaps.Draft) message {
+	d := typed
+	if edit != "" {
+		r := req
+		r.Command = bot.ParseCommand("edit " + edit)
+		if f, rep := a.b.Form(ctx, r); rep == nil {
+			d.TitleEN, d.Tags, d.Link = f.Draft.TitleEN, f.Draft.Tags, f.Draft.Link
+		}
+	}
+	rep, errs := a.b.Submit(ctx, bot.Submission{Request: req, Author: displayName(it), Draft: d, Edit: edit, Key: platform + ":" + it.ID})
+	switch {
+	case errs != nil:
+		return a.problems(req.User, edit, typed, errs)
+	case rep.Outcome == bot.OutcomeError:
+		m := render(rep, renderOpts{})
+		m.Content = cut(fmt.Sprintf("Your recap is not saved. The button reopens the form with what you typed (kept for %d minutes).", draftTTLMinutes), maxContent)
+		m.Components = reopenRow(a.drafts.put(pending{user: req.User, edit: edit, draft: typed}))
+		return m
+	}
+	return render(rep, renderOpts{})
+}
+
+// problems lists what to fix in a refused form, field by field, with a
+// button that reopens it as typed.
+func (a *Adapter) problems(user, edit string, typed recaps.Draft, errs recaps.FieldErrors) message {
+	var bullets []string
+	for _, f := range fieldOrder {
+		msg, ok := errs[f]
+		if !ok {
+			continue
+		}
+		if f == recaps.FieldTags {
+			msg += " On Discord, tags come from the known terms (Kafka, 샤딩…) and the #hashtags in the title, summary and lessons: add or remove #hashtags there (e.g. #kafka)."
+		}
+		bullets = append(bullets, fieldLabels[f]+": "+msg)
+	}
+	for f, msg := range errs { // a field this adapter does not know
+		if fieldLabels[f] == "" {
+			bullets = append(bullets, f+": "+msg)
+		}
+	}
+	rep := bot.Reply{
+		Title:    "Your recap is not saved yet",
+		Intro:    "Please fix this and submit again:",
+		Sections: []bot.Section{{Bullets: bullets}},
+		Footer:   fmt.Sprintf("“Fix and resubmit” reopens the form with what you typed. talkbot keeps your text for %d minutes (not across a restart).", draftTTLMinutes),
+		Outcome:  bot.OutcomeUsage,
+	}
+	m := render(rep, renderOpts{})
+	m.Components = reopenRow(a.drafts.put(pending{user: user, edit: edit, draft: typed}))
+	return m
+}
+
+func reopenRow(token string) []discordgo.MessageComponent {
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.Button{Label: "Fix and resubmit", Style: discordgo.PrimaryButton, CustomID: reopenPrefix + token},
+	}}}
+}
+
+// respond runs work in a.work and returns its message as the response of
+// mode m (a new ephemeral message, or an update of the message the
+// interaction came from), or a deferral when it takes longer than
+// deferAfter, the message then following by editing @original. Once Run
+// has returned, the answer is a "restarting" notice.
+func (a *Adapter) respond(ctx context.Context, it *discordgo.Interaction, m mode, work func(context.Context) message) (response, *inflight.Deferred) {
+	msg, later, err := inflight.Answer(ctx, a.work, a.deferAfter,
+		func(ctx context.Context) *message { v := work(ctx); return &v },
+		func() *message { return nil },
+		func(ctx context.Context, msg *message) {
+			if msg == nil {
+				v := plain(inflight.Failed)
+				msg = &v
+			}
+			if err := a.editOriginal(ctx, it, *msg); err != nil {
+				a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
+			}
+		})
+	switch {
+	case err != nil:
+		return restarting(it), nil
+	case later != nil && m == modeUpdate:
+		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, later
+	case later != nil:
+		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
+	case msg == nil:
+		return failed(it), nil
+	case m == modeUpdate:
+		return response{Type: discordgo.InteractionResponseUpdateMessage, Data: *msg}, nil
+	}
+	return ephemeral(*msg), nil
+}
+
+// ephemeral is a response with a new message only the user sees.
+func ephemeral(m message) response {
+	m.Flags = discordgo.MessageFlagsEphemeral
+	return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: m}
+}
+
+// displayName is the name a recap's author is shown with: the member's
+// server nickname, else their display name, else their user name.
+func displayName(it *discordgo.Interaction) string {
+	switch {
+	case it.Member != nil && it.Member.Nick != "":
+		return it.Member.Nick
+	case it.Member != nil && it.Member.User != nil:
+		return it.Member.User.DisplayName()
+	case it.User != nil:
+		return it.User.DisplayName()
+	}
+	return ""
+}
+
+// drafts keeps, for a short while, what the adapter cannot put into a
+// custom id of at most 100 characters: the typed text of refused forms,
+// for their reopen button, and the ids of recaps too long for a form's
+// custom id. Each entry is kept under a random token for draftTTL, and
+// at most maxKeptDrafts entries are kept (the oldest go first): memory
+// stays bounded whatever is submitted. It is safe for concurrent use. It
+// lives in memory: a restart, or another replica, does not have it, and
+// the user is then told to start again.
+type drafts struct {
+	now func() time.Time
+
+	mu    sync.Mutex
+	m     map[string]pending
+	order []string // tokens, oldest first; they expire in this order
+}
+
+// pending is a kept form: the user it belongs to, the recap it edits ("" for
+// a new one) and what was typed.
+type pending struct {
+	user    string
+	edit    string
+	draft   recaps.Draft
+	expires time.Time
+}
+
+func newDrafts(now func() time.Time) *drafts {
+	return &drafts{now: now, m: map[string]pending{}}
+}
+
+// put keeps p and returns its token, 26 characters of base32.
+func (d *drafts) put(p pending) string {
+	token := rand.Text()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	for len(d.order) > 0 && (len(d.order) >= maxKeptDrafts || !now.Before(d.m[d.order[0]].expires)) {
+		delete(d.m, d.order[0])
+		d.order = d.order[1:]
+	}
+	p.expires = now.Add(draftTTL)
+	d.m[token] = p
+	d.order = append(d.order, token)
+	return token
+}
+
+// get returns the form kept under token for user, if it has not expired.
+// Another user's token is not found: a button is shown to its user alone,
+// but its custom id is no proof of that.
+func (d *drafts) get(token, user string) (pending, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, ok := d.m[token]
+	if !ok || p.user != user || !d.now().Before(p.expires) {
+		return pending{}, false
+	}
+	return p, true
+}
