@@ -70,6 +70,8 @@ type slackAPI interface {
 	JoinConversationContext(ctx context.Context, channelID string) (*slackapi.Channel, string, []string, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slackapi.GetUserInfoOption) (*slackapi.User, error)
 	AuthTestContext(ctx context.Context) (*slackapi.AuthTestResponse, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slackapi.ModalViewRequest) (*slackapi.ViewResponse, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slackapi.MsgOption) (string, error)
 }
 
 // Timing defaults.
