@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
@@ -522,4 +523,77 @@ func TestMessageLines(t *testing.T) {
 			t.Errorf("messageLines(%q): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// gatedRecaps is a store whose PutRecap waits until gate is closed: it
+// holds a submission past the inline budget, without timing.
+type gatedRecaps struct {
+	*bottest.Store
+	gate    chan struct{}
+	entered chan struct{} // a PutRecap has started waiting
+}
+
+func (s *gatedRecaps) PutRecap(ctx context.Context, c bot.Contribution) error {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
+	select {
+	case <-s.gate:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.Store.PutRecap(ctx, c)
+}
+
+// A submission slower than the inline budget closes the modal at once;
+// the saved recap follows. A form checked too late to show its errors in
+// the modal gets them as a message, with the text typed.
+func TestSubmitLate(t *testing.T) {
+	st := &gatedRecaps{Store: bottest.NewStore(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store = st })
+	e.command(t, "U1", "C1", "add")
+	_, view := e.opened(t, 0)
+	e.a.budget = 1 // nanosecond: the gate makes the deferral certain
+	if status, body := e.sendSigned(t, "/slack/interactions", submitBody("U1", "VLATE", view, testRecap)); status != http.StatusOK || body != "" {
+		t.Fatalf("slow submission: got %v %q, want an empty 200", status, body)
+	}
+	<-st.entered // the first holds Submit now
+	// A second, bad form waits behind the first (Submit takes one at a time).
+	bad := map[string]string{}
+	for k, v := range testRecap {
+		bad[k] = v
+	}
+	bad[recaps.FieldConference] = ""
+	bad[recaps.FieldLessons] = "<!channel> 지우지 말 것"
+	if status, body := e.sendSigned(t, "/slack/interactions", submitBody("U2", "VLATE2", view, bad)); status != http.StatusOK || body != "" {
+		t.Fatalf("slow bad submission: got %v %q, want an empty 200", status, body)
+	}
+	close(st.gate)
+	e.a.work.Wait()
+	posts := e.slack.called("chat.postEphemeral")
+	if len(posts) != 2 {
+		t.Fatalf("chat.postEphemeral calls: got %v, want 2", len(posts))
+	}
+	by := map[string]string{}
+	for _, p := range posts {
+		by[p.Form.Get("user")] = p.Form.Get("text") + "\n" + p.Form.Get("blocks")
+	}
+	if !strings.Contains(by["U1"], testRecapTitle) {
+		t.Errorf("late saved recap: got %s", by["U1"])
+	}
+	for _, want := range []string{"not saved", "Conference: Required.", "&lt;!channel&gt; 지우지 말 것", testRecap[recaps.FieldSummary]} {
+		if !strings.Contains(by["U2"], want) {
+			t.Errorf("late problems: got %s, want %q in it", by["U2"], want)
+		}
+	}
+	if strings.Contains(by["U2"], "<!channel>") {
+		t.Errorf("late problems ping: %s", by["U2"])
+	}
+}
+
+// sendSigned sends a signed POST without waiting for its work.
+func (e *testEnv) sendSigned(t *testing.T, path, body string) (int, string) {
+	t.Helper()
+	return e.send(t, http.MethodPost, path, body, sign(testSecret, time.Now(), body))
 }
