@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -34,12 +35,19 @@ const triggerTTL = 3 * time.Second
 
 // Slack's limits for modals, in characters.
 const (
-	maxModalTitle   = 24
-	maxInputLength  = 3000 // plain_text_input's max_length
-	maxPlaceholder  = 150
-	keyPrefixSlack  = "slack:"
-	formOpenFailure = "Sorry, the form could not be opened: Slack allows only 3 seconds to open it. Please run the command again."
+	maxModalTitle  = 24
+	maxInputLength = 3000 // plain_text_input's max_length
+	maxPlaceholder = 150
+	keyPrefixSlack = "slack:"
 )
+
+// formOpenFailure tells the user why a form did not open.
+func formOpenFailure(err error) string {
+	if se, ok := errors.AsType[slackapi.SlackErrorResponse](err); (ok && se.Err == "expired_trigger_id") || errors.Is(err, context.DeadlineExceeded) {
+		return "Sorry, the form could not be opened in time: Slack allows only 3 seconds to open it. Please run the command again."
+	}
+	return "Sorry, the form could not be opened on our side. Please try again shortly."
+}
 
 // formMeta is what a recap modal carries in its private_metadata: where
 // the form was opened (the saved recap is shown there) and which recap it
@@ -188,7 +196,7 @@ func (a *Adapter) openForm(ctx context.Context, sc slackapi.SlashCommand, req bo
 			}
 			if err := a.openModal(ctx, sc.TriggerID, modalView(f, formMeta{Channel: sc.ChannelID, Edit: f.Edit})); err != nil {
 				a.log.ErrorContext(ctx, "open the recap form", "verb", string(req.Command.Verb), "err", webapi.Redact(err))
-				m := notice(formOpenFailure)
+				m := notice(formOpenFailure(err))
 				return &m
 			}
 			return nil
@@ -250,7 +258,7 @@ func (a *Adapter) saveMessage(ctx context.Context, cb slackapi.InteractionCallba
 		f.Draft.Summary = messageLines(cb.Message.Text)
 		if err := a.openModal(octx, cb.TriggerID, modalView(f, formMeta{Channel: channel})); err != nil {
 			a.log.ErrorContext(ctx, "open the recap form", "shortcut", callbackSaveMessage, "err", webapi.Redact(err))
-			tell(ctx, notice(formOpenFailure))
+			tell(ctx, notice(formOpenFailure(err)))
 		}
 	}, func(ctx context.Context) { tell(ctx, notice(inflight.Failed)) })
 	if err != nil {

@@ -197,7 +197,7 @@ func TestAddRefused(t *testing.T) {
 	e, _ = newFormEnv(t)
 	form := strings.Replace(e.commandForm("U1", "C1", "add"), "trigger_id=1.2.3", "trigger_id=expired", 1)
 	_, body = e.post(t, "/slack/commands", form)
-	if !strings.Contains(body, "could not be opened") {
+	if !strings.Contains(body, "could not be opened in time") {
 		t.Errorf("an expired trigger: got %s, want the user told", body)
 	}
 }
