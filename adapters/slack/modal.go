@@ -318,7 +318,8 @@ type submitResult struct {
 // closes the modal (nil: an empty 200) and is sent to its author
 // afterwards. A Submit slower than the budget closes the modal too, and
 // its outcome (the recap, or the problems with the text typed) follows as
-// a message. Slack retries of one submission (same view id) save once.
+// a message. Slack retries of one submission (same view id) save once,
+// and the author gets the saved recap once.
 func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallback) *slackapi.ViewSubmissionResponse {
 	if cb.View.CallbackID != callbackAdd {
 		a.log.WarnContext(ctx, "ignoring the submission of a view talkbot did not open", "callback_id", cb.View.CallbackID)
@@ -376,6 +377,9 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 		return nil
 	case r.errs != nil:
 		return slackapi.NewErrorsViewSubmissionResponse(r.errs)
+	}
+	if sub.Key != "" && !a.saved.add(sub.Key, a.now()) {
+		return nil // a retry: the author has the recap already
 	}
 	if err := a.work.Go(ctx, func(ctx context.Context) { deliver(ctx, r) }, nil); err != nil {
 		a.log.WarnContext(ctx, "saved recap not shown to its author", "err", err)

@@ -322,6 +322,9 @@ func TestSubmitRetried(t *testing.T) {
 	if cs, _ := st.Recaps(context.Background()); len(cs) != 1 {
 		t.Errorf("recaps after three deliveries of one submission: got %v, want 1", len(cs))
 	}
+	if n := len(e.slack.called("chat.postEphemeral")); n != 1 {
+		t.Errorf("saved recaps sent to the author: got %v, want 1", n)
+	}
 }
 
 func TestEditAndRemove(t *testing.T) {
