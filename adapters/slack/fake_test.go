@@ -31,7 +31,7 @@ const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 type call struct {
 	Method string         // Web API method, or "response_url"
 	Form   url.Values     // Web API form fields
-	JSON   map[string]any // response_url body
+	JSON   map[string]any // response_url body, or a JSON Web API body (views.open)
 }
 
 // blocks decodes the blocks of a chat.postMessage call or a response_url
@@ -52,10 +52,12 @@ func (c call) blocks(t *testing.T) []any {
 }
 
 // fakeSlack is a loopback Slack Web API and response_url endpoint that
-// records what it receives. Channel "CGONE" does not exist, "CARCHIVED" is
+// records what it receives (JSON bodies, as views.open sends, in
+// call.JSON). Channel "CGONE" does not exist, "CARCHIVED" is
 // archived, and "CBUSY" answers 429. In "DPEOPLE" (a DM between two
 // people) and "GPRIVATE" (a private channel) the bot is no member, so
-// chat.postMessage answers channel_not_found there as in CGONE. With
+// chat.postMessage and chat.postEphemeral answer channel_not_found there
+// as in CGONE. views.open refuses the trigger_id "expired". With
 // refuseInChannel set, response_url posts with response_type in_channel
 // answer 404, as an expired response_url would.
 type fakeSlack struct {
@@ -118,12 +120,47 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"ok":true}`)
 		return
 	}
-	form, _ := url.ParseQuery(string(body))
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	f.record(call{Method: method, Form: form})
+	var form url.Values
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") && len(body) > 0 {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			http.Error(w, "bad json", http.StatusBadRequest)
+			return
+		}
+		f.record(call{Method: method, JSON: m})
+	} else {
+		form, _ = url.ParseQuery(string(body))
+		f.record(call{Method: method, Form: form})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	var resp any
 	switch method {
+	case "views.open":
+		// Trigger "expired" is one older than 3 s, as Slack sees it.
+		var req struct {
+			TriggerID string         `json:"trigger_id"`
+			View      map[string]any `json:"view"`
+		}
+		_ = json.Unmarshal(body, &req)
+		switch {
+		case req.TriggerID == "expired":
+			resp = map[string]any{"ok": false, "error": "expired_trigger_id"}
+		case req.View == nil || req.View["type"] != "modal":
+			resp = map[string]any{"ok": false, "error": "invalid_arguments"}
+		default:
+			v := req.View
+			v["id"] = fmt.Sprintf("V%03d", len(f.called("views.open")))
+			v["hash"] = "1700000000.abcdef"
+			resp = map[string]any{"ok": true, "view": v}
+		}
+	case "chat.postEphemeral":
+		switch form.Get("channel") {
+		case "CGONE", "DPEOPLE", "GPRIVATE":
+			resp = map[string]any{"ok": false, "error": "channel_not_found"}
+		default:
+			resp = map[string]any{"ok": true, "message_ts": "1700000000.000009"}
+		}
 	case "apps.connections.open":
 		resp = map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/socket"}
 	case "auth.test":

@@ -1,10 +1,17 @@
 package slack
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/textlimit"
 )
 
@@ -80,4 +87,60 @@ func eachText(v any, f func(string)) {
 			eachText(x, f)
 		}
 	}
+}
+
+// FuzzRecapModal builds the recap modal from a draft of the fuzzer's text
+// (an edited recap, or a message saved with the shortcut) and checks that
+// it never panics, that every initial value is valid UTF-8 within its
+// input's max_length (Slack refuses the whole view otherwise), and that a
+// draft within the limits comes back unchanged from the submitted values.
+func FuzzRecapModal(f *testing.F) {
+	for _, m := range bottest.Mentions() {
+		f.Add(m, "<https://x.example|"+m+">\n&lt;b&gt;", 3)
+	}
+	f.Add("샤딩 😀", strings.Repeat("카프카 😀\n", 450), 2000) // past summary's 3,000
+	f.Add("a\xff\xfe", "<@U1|\xff>\r\n\n<!subteam^S1>", 1)
+	f.Fuzz(func(t *testing.T, text, message string, n int) {
+		d := recaps.Draft{Title: text, TitleEN: text, Conference: text, Speakers: text,
+			Summary: messageLines(message), Lessons: strings.Repeat(text+"\n", max(0, n%10)), Tags: text, Link: text}
+		v := modalView(bot.Form{Draft: d, Edit: text}, formMeta{Channel: "C1", Edit: text})
+		body, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+		if strings.Contains(string(body), `\ufffd`) && utf8.ValidString(text) && utf8.ValidString(message) {
+			t.Fatalf("valid input became U+FFFD: %s", body)
+		}
+		var meta formMeta
+		if err := json.Unmarshal([]byte(v.PrivateMetadata), &meta); err != nil || meta.Edit != strings.ToValidUTF8(text, "\uFFFD") && utf8.ValidString(text) {
+			t.Errorf("private_metadata %q does not carry the id back: %v", v.PrivateMetadata, err)
+		}
+		values := map[string]map[string]slackapi.BlockAction{}
+		fits := true
+		for i, b := range v.Blocks.BlockSet {
+			in := b.(*slackapi.InputBlock)
+			ff := formFields[i]
+			var initial string
+			switch el := in.Element.(type) {
+			case *slackapi.PlainTextInputBlockElement:
+				initial = el.InitialValue
+				if el.MaxLength > 3000 || textlimit.Width(initial) > el.MaxLength {
+					t.Errorf("%s: initial value %d wide, max_length %d", ff.id, textlimit.Width(initial), el.MaxLength)
+				}
+			case *slackapi.URLTextInputBlockElement:
+				initial = el.InitialValue
+			}
+			if !utf8.ValidString(initial) {
+				t.Errorf("%s: invalid UTF-8 in the initial value", ff.id)
+			}
+			fits = fits && initial == *ff.value(&d)
+			values[ff.id] = map[string]slackapi.BlockAction{ff.id: {Value: initial}}
+		}
+		if got := draftFrom(&slackapi.ViewState{Values: values}); fits && got != d {
+			t.Errorf("round trip: got %+v, want %+v", got, d)
+		}
+		if ls := messageLines(message); ls != "" && slices.ContainsFunc(strings.Split(ls, "\n"), func(l string) bool { return strings.TrimSpace(l) == "" }) {
+			t.Errorf("messageLines(%q) has an empty line", message)
+		}
+	})
 }

@@ -30,13 +30,17 @@ var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 // slash answers a slash command, every command alike: it waits up to the
 // inline budget (or until ctx ends) for the answer and returns it as the
 // immediate ephemeral response. When the answer takes longer, or at once
-// for subscription changes (which look up the user's role first), it
+// for commands that look up the user's role first (subscribe, remove), it
 // returns nil, meaning "acknowledge with an empty body", and the answer
-// goes to the command's response_url when ready.
+// goes to the command's response_url when ready. "talk add" and "talk
+// edit <id>" open the recap modal instead (see openForm).
 func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message {
 	text := unescaper.Replace(sc.Text)
 	cmd := bot.ParseCommand(text)
 	req := bot.Request{Platform: Platform, Team: sc.TeamID, Channel: sc.ChannelID, User: sc.UserID, Command: cmd}
+	if cmd.Form() {
+		return a.openForm(ctx, sc, req)
+	}
 	wait := a.budget
 	if cmd.NeedsManage() {
 		wait = 0
@@ -72,8 +76,14 @@ func notice(text string) message {
 	return message{ResponseType: responseEphemeral, Text: text}
 }
 
-// interaction handles a button press, after it has been acknowledged.
+// interaction handles a button press or the message shortcut, after it
+// has been acknowledged. (View submissions are answered in their
+// acknowledgement: see submitView.)
 func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallback) {
+	if cb.Type == slackapi.InteractionTypeMessageAction && cb.CallbackID == callbackSaveMessage {
+		a.saveMessage(ctx, cb)
+		return
+	}
 	if cb.Type != slackapi.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}

@@ -16,7 +16,8 @@ const maxBody = 1 << 20
 
 // Handler returns the HTTP endpoints, by full path: POST /slack/commands
 // (slash commands), POST /slack/events (Events API) and POST
-// /slack/interactions (buttons). Mount it at "/slack/". Every request is
+// /slack/interactions (buttons, the message shortcut and modal
+// submissions, the latter answered in the response body). Mount it at "/slack/". Every request is
 // verified with the signing secret over the raw body before anything else
 // reads it: a missing or bad signature, or a timestamp more than five
 // minutes off, is answered 401; a body over 1 MiB 413; a malformed body 400;
@@ -142,6 +143,14 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body
 	var cb slackapi.InteractionCallback
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil || cb.Type == "" {
 		a.refuse(w, r, http.StatusBadRequest, "malformed interaction payload")
+		return
+	}
+	if cb.Type == slackapi.InteractionTypeViewSubmission {
+		if resp := a.submitView(r.Context(), cb); resp != nil {
+			writeJSON(w, resp)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	a.interaction(r.Context(), cb)

@@ -11,8 +11,8 @@ import (
 // neededScopes are the bot scopes the adapter's calls need, each with the
 // call or event that needs it. The manifest asks for these and no others.
 var neededScopes = map[string]string{
-	"commands":          "/talk",
-	"chat:write":        "chat.postMessage, response_url",
+	"commands":          "/talk, the message shortcut and views.open (which needs no other scope)",
+	"chat:write":        "chat.postMessage, chat.postEphemeral, response_url",
 	"chat:write.public": "the digest in public channels the bot was not invited to",
 	"im:history":        "message.im events",
 	"app_mentions:read": "app_mention events",
@@ -57,6 +57,27 @@ func TestManifestScopes(t *testing.T) {
 	for s, why := range neededScopes {
 		if !slices.Contains(got, s) {
 			t.Errorf("manifest lacks %s, needed for %s", s, why)
+		}
+	}
+}
+
+// TestManifestShortcut: the manifest declares the message shortcut the
+// adapter answers, by its callback_id, and the interactivity that carries
+// it and the recap form's submissions.
+func TestManifestShortcut(t *testing.T) {
+	b, err := os.ReadFile("manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := string(b)
+	for _, want := range []string{
+		"  shortcuts:\n",
+		"      type: message\n      callback_id: " + callbackSaveMessage + "\n",
+		"  interactivity:\n",
+		"    is_enabled: true\n",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("manifest.yaml lacks %q", want)
 		}
 	}
 }

@@ -70,6 +70,8 @@ type slackAPI interface {
 	JoinConversationContext(ctx context.Context, channelID string) (*slackapi.Channel, string, []string, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slackapi.GetUserInfoOption) (*slackapi.User, error)
 	AuthTestContext(ctx context.Context) (*slackapi.AuthTestResponse, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slackapi.ModalViewRequest) (*slackapi.ViewResponse, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slackapi.MsgOption) (string, error)
 }
 
 // Timing defaults.
@@ -102,6 +104,7 @@ type Adapter struct {
 	ready  atomic.Bool
 	budget time.Duration // how long a slash command's answer may take inline: inlineBudget
 	seen   *seenSet      // event ids already answered
+	saved  *seenSet      // view ids whose saved recap was sent to its author
 	self   webapi.Identity
 
 	// work is every piece of background work; Run closes it. chats
@@ -157,6 +160,7 @@ func newAdapter(cfg Config, b *bot.Bot, api slackAPI) *Adapter {
 		now:    time.Now,
 		budget: inlineBudget,
 		seen:   newSeenSet(4096, time.Hour),
+		saved:  newSeenSet(4096, time.Hour),
 	}
 	for _, id := range cfg.Admins {
 		a.admins[strings.TrimSpace(id)] = true

@@ -10,6 +10,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/adapters/webapi"
+	"github.com/talkbot/talkbot/recaps"
 )
 
 // runSocket serves Socket Mode until ctx ends. Slack authenticates the
@@ -75,7 +76,19 @@ func (a *Adapter) socketEvent(ctx context.Context, evt socketmode.Event) {
 		if !ok || evt.Request == nil {
 			return
 		}
-		a.ack(ctx, *evt.Request, nil, "")
+		req := *evt.Request
+		if cb.Type == slackapi.InteractionTypeViewSubmission {
+			// The acknowledgement carries the answer (field errors), so
+			// it waits for Submit, off the event loop.
+			err := a.work.Go(ctx, func(ctx context.Context) {
+				a.ackView(ctx, req, a.submitView(ctx, cb))
+			}, func(ctx context.Context) { a.ack(ctx, req, nil, "") })
+			if err != nil {
+				a.ackView(ctx, req, slackapi.NewErrorsViewSubmissionResponse(map[string]string{recaps.FieldTitle: inflight.Restarting}))
+			}
+			return
+		}
+		a.ack(ctx, req, nil, "")
 		a.interaction(ctx, cb)
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
@@ -110,5 +123,17 @@ func (a *Adapter) ack(ctx context.Context, req socketmode.Request, m *message, r
 		if err := a.respond(ctx, responseURL, *m); err != nil {
 			a.log.ErrorContext(ctx, "answer slash command through response_url", "err", webapi.Redact(err))
 		}
+	}
+}
+
+// ackView acknowledges a Socket Mode view_submission with resp as its
+// payload; nil closes the modal.
+func (a *Adapter) ackView(ctx context.Context, req socketmode.Request, resp *slackapi.ViewSubmissionResponse) {
+	var payload any // a nil *ViewSubmissionResponse would be sent as "null"
+	if resp != nil {
+		payload = resp
+	}
+	if err := a.socket.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+		a.log.WarnContext(ctx, "socket mode ack of a view submission", "err", err)
 	}
 }

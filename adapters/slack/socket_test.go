@@ -2,9 +2,11 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -210,4 +212,96 @@ func socketSlash(t *testing.T, f *fakeSlack, b *bot.Bot, text, responseURL strin
 		t.Errorf("Run: got %v, want %v", err, nil)
 	}
 	return ack
+}
+
+// TestSocketModeViewSubmission: over Socket Mode a view_submission is
+// answered in its acknowledgement: field errors as the payload, a saved
+// recap with no payload (the modal closes).
+func TestSocketModeViewSubmission(t *testing.T) {
+	f := newFakeSlack(t)
+	acks := make(chan map[string]any, 2)
+	submission := func(envelope, viewID string, values map[string]string) map[string]any {
+		body := submitBody("U1", viewID, map[string]any{"callback_id": "talk_add", "private_metadata": `{"channel":"C1"}`}, values)
+		form, _ := url.ParseQuery(body)
+		var p map[string]any
+		_ = json.Unmarshal([]byte(form.Get("payload")), &p)
+		return map[string]any{"type": "interactive", "envelope_id": envelope, "accepts_response_payload": true, "payload": p}
+	}
+	bad := map[string]string{}
+	for k, v := range testRecap {
+		bad[k] = v
+	}
+	bad[recaps.FieldTitle] = ""
+	f.socket = func(c *websocket.Conn) {
+		recv := func() bool {
+			var ack map[string]any
+			if err := c.ReadJSON(&ack); err != nil {
+				return false
+			}
+			acks <- ack
+			return true
+		}
+		ok := c.WriteJSON(map[string]any{"type": "hello"}) == nil &&
+			c.WriteJSON(submission("E1", "VS1", bad)) == nil && recv() &&
+			c.WriteJSON(submission("E2", "VS2", testRecap)) == nil && recv()
+		if !ok {
+			return
+		}
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
+	st := bottest.NewStore()
+	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, bot.New(mustEmbedded(t), bot.Options{Store: st}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.budget = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	next := func() map[string]any {
+		t.Helper()
+		select {
+		case ack := <-acks:
+			return ack
+		case err := <-done:
+			t.Fatalf("Run returned early: %v", err)
+		case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+			t.Fatal("no acknowledgement")
+		}
+		return nil
+	}
+	ack := next()
+	p, _ := ack["payload"].(map[string]any)
+	errs, _ := p["errors"].(map[string]any)
+	if ack["envelope_id"] != "E1" || p["response_action"] != "errors" || errs["title"] != "Required." {
+		t.Errorf("bad form's ack: got %v, want response_action errors for the title", ack)
+	}
+	ack = next()
+	if ack["envelope_id"] != "E2" || ack["payload"] != nil {
+		t.Errorf("good form's ack: got %v, want envelope E2 without payload", ack)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: got %v, want %v", err, nil)
+	}
+	if cs, _ := st.Recaps(context.Background()); len(cs) != 1 {
+		t.Errorf("recaps saved: got %v, want 1", len(cs))
+	}
+	if posts := f.called("chat.postEphemeral"); len(posts) != 1 || !strings.Contains(posts[0].Form.Get("blocks"), testRecapTitle) {
+		t.Errorf("saved recap: got %v ephemeral posts, want one with the recap", len(posts))
+	}
+}
+
+func mustEmbedded(t *testing.T) *recaps.Corpus {
+	t.Helper()
+	c, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
