@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/store/postgres"
 )
 
 // metrics holds talkbot's Prometheus collectors in a registry of its own,
@@ -133,4 +134,31 @@ func (s countingStore) Delivered(ctx context.Context, w bot.Week, ch bot.Channel
 
 func (s countingStore) MarkDelivered(ctx context.Context, d bot.Delivery) error {
 	return s.count("mark_delivered", s.Store.MarkDelivered(ctx, d))
+}
+
+// claimingStore is a countingStore over a store whose ledger is shared by
+// several processes (PostgreSQL): the digest claims each channel in the
+// database before posting (bot.Claimer). A bbolt store is held by one
+// process, whose digest runs one at a time, so it is not offered the claim
+// and keeps its grouped commits.
+type claimingStore struct {
+	countingStore
+	c bot.Claimer
+}
+
+var _ bot.Claimer = claimingStore{}
+
+func (s claimingStore) ClaimDelivery(ctx context.Context, d bot.Delivery, staleBefore time.Time) (bool, bot.Delivery, error) {
+	ok, cur, err := s.c.ClaimDelivery(ctx, d, staleBefore)
+	return ok, cur, s.count("claim_delivery", err)
+}
+
+// botStore is the bot.Store the core gets over db: counted, and claiming
+// deliveries when db is shared by replicas.
+func botStore(db dataStore, m *metrics) bot.Store {
+	cs := countingStore{db, m}
+	if pg, ok := db.(*postgres.DB); ok {
+		return claimingStore{cs, pg}
+	}
+	return cs
 }

@@ -79,7 +79,7 @@ func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err e
 	}()
 	a := &app{cfg: cfg, log: log, db: db, schedule: sched, metrics: newMetrics()}
 	a.bot, err = e.newBot(cfg, c, log, bot.Options{
-		Store:      countingStore{db, a.metrics},
+		Store:      botStore(db, a.metrics),
 		NextDigest: sched.Next,
 		Observer:   a.metrics,
 	})
