@@ -24,6 +24,9 @@ type metrics struct {
 	rejected   *prometheus.CounterVec
 	storeErrs  *prometheus.CounterVec
 	panics     *prometheus.CounterVec
+	// digestLeader is 1 while this replica runs the digest (see
+	// digestLeader), else 0.
+	digestLeader prometheus.Gauge
 }
 
 var (
@@ -53,8 +56,11 @@ func newMetrics() *metrics {
 		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "talkbot_panics_total", Help: "Panics recovered while serving a request, by platform.",
 		}, []string{"platform"}),
+		digestLeader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "talkbot_digest_leader", Help: "1 while this replica is the digest leader (the one that runs the weekly digest), else 0.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.deliveries, m.rejected, m.storeErrs, m.panics,
+	m.reg.MustRegister(m.requests, m.latency, m.deliveries, m.rejected, m.storeErrs, m.panics, m.digestLeader,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
