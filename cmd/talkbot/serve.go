@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
+	"github.com/talkbot/talkbot/adapters/slack"
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -94,6 +95,15 @@ func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err e
 	senders := map[string]bot.Sender{}
 	for name, p := range a.platforms {
 		senders[name] = p
+		// Slack retries an event to whichever replica the balancer picks:
+		// with a shared store, its event ids are recorded there.
+		if s, ok := p.(interface {
+			ShareSeen(slack.EventMarker, func(error))
+		}); ok {
+			if m, ok := db.(slack.EventMarker); ok {
+				s.ShareSeen(m, func(err error) { log.Warn("slack: shared event dedupe failed; answering anyway", "err", err) })
+			}
+		}
 	}
 	a.digest, err = a.bot.NewDigest(bot.DigestOptions{
 		Senders: senders,
