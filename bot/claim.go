@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -66,4 +67,47 @@ func (d *Digest) claim(ctx context.Context, log *slog.Logger, w Week, j *job) (o
 		j.at = j.landBy
 	}
 	return "", true, false
+}
+
+// WeekReader is a Store that reads a week's whole ledger at once. The
+// digest's plan uses it, when the Store has it, instead of one Delivered
+// call per subscription (a round trip each on a database server).
+type WeekReader interface {
+	// WeekDeliveries returns every ledger entry of week w.
+	WeekDeliveries(ctx context.Context, w Week) ([]Delivery, error)
+}
+
+// weekLedger answers Delivered from one WeekDeliveries read, or from the
+// Store when it is not a WeekReader (byChannel nil).
+type weekLedger struct {
+	store     Store
+	byChannel map[[2]string]Delivery // platform, channel
+}
+
+func (d *Digest) readLedger(ctx context.Context, w Week) (weekLedger, error) {
+	l := weekLedger{store: d.b.store}
+	r, ok := d.b.store.(WeekReader)
+	if !ok {
+		return l, nil
+	}
+	ds, err := r.WeekDeliveries(ctx, w)
+	if err != nil {
+		return l, err
+	}
+	l.byChannel = make(map[[2]string]Delivery, len(ds))
+	for _, del := range ds {
+		l.byChannel[[2]string{del.Channel.Platform, del.Channel.Channel}] = del
+	}
+	return l, nil
+}
+
+// delivered is Store.Delivered as of the read.
+func (l weekLedger) delivered(ctx context.Context, w Week, ch ChannelRef) (Delivery, error) {
+	if l.byChannel == nil {
+		return l.store.Delivered(ctx, w, ch)
+	}
+	if del, ok := l.byChannel[[2]string{ch.Platform, ch.Channel}]; ok {
+		return del, nil
+	}
+	return Delivery{}, fmt.Errorf("delivery of week %s to %s: %w", w, ch, ErrNotFound)
 }

@@ -85,3 +85,67 @@ func TestDigestTwoRunsOneStoreClaim(t *testing.T) {
 	}
 	t.Logf("posts %d; reports %+v", posts, reports)
 }
+
+// weekStore is a Store that reads a week's ledger at once, and counts
+// the single reads.
+type weekStore struct {
+	*bottest.Store
+	channels []bot.ChannelRef
+	single   int
+	weekly   int
+}
+
+func (s *weekStore) Delivered(ctx context.Context, w bot.Week, ch bot.ChannelRef) (bot.Delivery, error) {
+	s.single++
+	return s.Store.Delivered(ctx, w, ch)
+}
+
+func (s *weekStore) WeekDeliveries(ctx context.Context, w bot.Week) ([]bot.Delivery, error) {
+	s.weekly++
+	var out []bot.Delivery
+	for _, ch := range s.channels {
+		if d, err := s.Store.Delivered(ctx, w, ch); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// TestPlanReadsTheWeekAtOnce: with a WeekReader the plan reads the ledger
+// in one call, and sees what one Delivered call per channel would.
+func TestPlanReadsTheWeekAtOnce(t *testing.T) {
+	st := &weekStore{Store: bottest.NewStore()}
+	corpus, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(corpus, bot.Options{Store: st, Location: seoul})
+	// The pending entry below is resolved once its post can no longer
+	// land: Timeout after it was written, on the real clock.
+	d := mustDigest(t, b, bot.DigestOptions{Senders: map[string]bot.Sender{"slack": bottest.NewSender()}, Timeout: 100 * time.Millisecond})
+	ctx := context.Background()
+	w := bot.WeekOf(b.Now(), seoul)
+	for i := range 3 {
+		ch := bot.ChannelRef{Platform: "slack", Channel: fmt.Sprintf("C%d", i)}
+		st.channels = append(st.channels, ch)
+		if err := st.PutSubscription(ctx, bot.Subscription{ChannelRef: ch, Since: b.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: st.channels[0], TalkID: "x", MessageID: "m", At: b.Now()})
+	st.MarkDelivered(ctx, bot.Delivery{Week: w, Channel: st.channels[1], TalkID: "x", At: b.Now(), Pending: true})
+	plan, err := d.Plan(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.single != 0 || st.weekly != 1 {
+		t.Errorf("ledger reads: %d single, %d weekly; want 0 and 1", st.single, st.weekly)
+	}
+	if len(plan) != 3 || !plan[0].Done || plan[1].Done || plan[2].Done {
+		t.Errorf("plan: %+v; want C0 done, C1 pending, C2 to send", plan)
+	}
+	r, err := d.Run(ctx, w)
+	if err != nil || r.Skipped != 1 || r.Sent+r.Recovered != 2 {
+		t.Errorf("run: %+v, %v; want C0 skipped and the others delivered", r, err)
+	}
+}

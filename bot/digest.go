@@ -147,6 +147,10 @@ func (d *Digest) plan(ctx context.Context, w Week, record bool) ([]Planned, erro
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
+	ledger, err := d.readLedger(ctx, w)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger: %w", err)
+	}
 	picks := map[string]*recaps.Talk{} // scope → talk
 	var out []Planned
 	for _, s := range subs {
@@ -163,7 +167,7 @@ func (d *Digest) plan(ctx context.Context, w Week, record bool) ([]Planned, erro
 			picks[scope] = t
 		}
 		p := Planned{Sub: s, Talk: t}
-		switch del, err := d.b.store.Delivered(ctx, w, s.ChannelRef); {
+		switch del, err := ledger.delivered(ctx, w, s.ChannelRef); {
 		case err == nil && del.Pending:
 			p.pending, p.pendingAt = true, del.At
 		case err == nil:

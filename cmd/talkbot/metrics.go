@@ -144,7 +144,8 @@ func (s countingStore) MarkDelivered(ctx context.Context, d bot.Delivery) error 
 
 // claimingStore is a countingStore over a store whose ledger is shared by
 // several processes (PostgreSQL): the digest claims each channel in the
-// database before posting (bot.Claimer). A bbolt store is held by one
+// database before posting (bot.Claimer), and reads a week's ledger in one
+// query (bot.WeekReader). A bbolt store is held by one
 // process, whose digest runs one at a time, so it is not offered the claim
 // and keeps its grouped commits.
 type claimingStore struct {
@@ -157,6 +158,15 @@ var _ bot.Claimer = claimingStore{}
 func (s claimingStore) ClaimDelivery(ctx context.Context, d bot.Delivery, staleBefore time.Time) (bool, bot.Delivery, error) {
 	ok, cur, err := s.c.ClaimDelivery(ctx, d, staleBefore)
 	return ok, cur, s.count("claim_delivery", err)
+}
+
+var _ bot.WeekReader = claimingStore{}
+
+// WeekDeliveries lets the digest's plan read the week's ledger in one
+// query.
+func (s claimingStore) WeekDeliveries(ctx context.Context, w bot.Week) ([]bot.Delivery, error) {
+	v, err := s.Store.(bot.WeekReader).WeekDeliveries(ctx, w)
+	return v, s.count("week_deliveries", err)
 }
 
 // botStore is the bot.Store the core gets over db: counted, and claiming

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -35,4 +37,25 @@ func (db *DB) ClaimDelivery(ctx context.Context, d bot.Delivery, staleBefore tim
 		return true, d, nil
 	}
 	return false, w.cur, nil
+}
+
+// WeekDeliveries returns every ledger entry of week w, in one query: the
+// digest's plan reads the week with it rather than one Delivered call
+// (a round trip) per subscription.
+func (db *DB) WeekDeliveries(ctx context.Context, w bot.Week) ([]bot.Delivery, error) {
+	if err := checkWeek(w); err != nil {
+		return nil, err
+	}
+	if err := db.usable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+ledgerColumns+` FROM ledger WHERE week = $1 ORDER BY platform, channel`, int64(w))
+	if err != nil {
+		return nil, db.redact(fmt.Errorf("deliveries of week %s: %w", w, err))
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.Delivery, error) { return scanDelivery(row) })
+	if err != nil {
+		return nil, db.redact(fmt.Errorf("deliveries of week %s: %w", w, err))
+	}
+	return out, nil
 }

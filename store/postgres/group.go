@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +27,7 @@ type ledgerWrite struct {
 	stale time.Time // claim: a pending entry written before this is taken over
 
 	claimed bool         // claim: d was written
-	cur     bot.Delivery // claim: the entry that stands
+	cur     bot.Delivery // claim, when not claimed: the entry that stands
 	err     error
 }
 
@@ -115,41 +117,62 @@ func (g *groupCommit) send(db *DB, b *ledgerBatch) {
 	g.mu.Unlock()
 }
 
-const claimLedger = `INSERT INTO ledger (` + ledgerColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+// claimLedger is ClaimDelivery's conditional upsert, answering in the same
+// statement whether it wrote and, if not, the entry that stood (as of the
+// statement's snapshot: found is false when that entry was committed by
+// another transaction meanwhile, and must be read again).
+const claimLedger = `WITH c AS (
+	INSERT INTO ledger (` + ledgerColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 	ON CONFLICT (week, platform, channel) DO UPDATE SET team = EXCLUDED.team, talk = EXCLUDED.talk,
 		message = EXCLUDED.message, at = EXCLUDED.at, pending = EXCLUDED.pending
 	WHERE ledger.pending AND ledger.at < $9
-	RETURNING true`
-
-const selectLedger = `SELECT ` + ledgerColumns + ` FROM ledger WHERE week = $1 AND platform = $2 AND channel = $3`
+	RETURNING 1)
+SELECT EXISTS (SELECT 1 FROM c), l.week IS NOT NULL,
+	COALESCE(l.week, 0), COALESCE(l.platform, ''), COALESCE(l.channel, ''), COALESCE(l.team, ''),
+	COALESCE(l.talk, ''), COALESCE(l.message, ''), COALESCE(l.at, 'epoch'), COALESCE(l.pending, false)
+FROM (VALUES (1)) AS one (x)
+LEFT JOIN ledger l ON l.week = $1 AND l.platform = $2 AND l.channel = $3`
 
 // sendLedger runs ws in one round trip and sets each claim's result. It
 // returns the batch's error, if any, with no result set.
 func (db *DB) sendLedger(ctx context.Context, ws []*ledgerWrite) error {
+	// Rows are locked in key order, the same in every batch of every
+	// replica, so two batches never wait for each other in a cycle (a
+	// deadlock, which PostgreSQL breaks by failing one after a second).
+	// The sort is stable: writes to one key keep their order.
+	ws = slices.Clone(ws)
+	slices.SortStableFunc(ws, func(a, b *ledgerWrite) int {
+		return cmp.Or(cmp.Compare(a.d.Week, b.d.Week),
+			strings.Compare(a.d.Channel.Platform, b.d.Channel.Platform),
+			strings.Compare(a.d.Channel.Channel, b.d.Channel.Channel))
+	})
 	b := &pgx.Batch{}
+	var reread []*ledgerWrite
 	for _, w := range ws {
 		if !w.claim {
 			b.Queue(upsertLedger, ledgerArgs(w.d)...)
 			continue
 		}
-		w.claimed = false
 		b.Queue(claimLedger, append(ledgerArgs(w.d), w.stale)...).QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&w.claimed)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
+			var found bool
+			c := &w.cur
+			err := row.Scan(&w.claimed, &found, &c.Week, &c.Channel.Platform, &c.Channel.Channel, &c.Channel.Team, &c.TalkID, &c.MessageID, &c.At, &c.Pending)
+			c.At = c.At.UTC()
+			if err == nil && !w.claimed && !found {
+				reread = append(reread, w)
 			}
-			return err
-		})
-		// In the same transaction, after the claim: the entry that stands
-		// (the claim's own when it won).
-		b.Queue(selectLedger, int64(w.d.Week), w.d.Channel.Platform, w.d.Channel.Channel).QueryRow(func(row pgx.Row) error {
-			var err error
-			w.cur, err = scanDelivery(row)
 			return err
 		})
 	}
 	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return db.redact(fmt.Errorf("ledger: %d writes: %w", len(ws), err))
+	}
+	for _, w := range reread {
+		cur, err := db.Delivered(ctx, w.d.Week, w.d.Channel)
+		if err != nil {
+			w.err = fmt.Errorf("read the standing entry: %w", err)
+		}
+		w.cur = cur
 	}
 	return nil
 }
