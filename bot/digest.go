@@ -147,6 +147,10 @@ func (d *Digest) plan(ctx context.Context, w Week, record bool) ([]Planned, erro
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
+	ledger, err := d.readLedger(ctx, w)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger: %w", err)
+	}
 	picks := map[string]*recaps.Talk{} // scope → talk
 	var out []Planned
 	for _, s := range subs {
@@ -163,7 +167,7 @@ func (d *Digest) plan(ctx context.Context, w Week, record bool) ([]Planned, erro
 			picks[scope] = t
 		}
 		p := Planned{Sub: s, Talk: t}
-		switch del, err := d.b.store.Delivered(ctx, w, s.ChannelRef); {
+		switch del, err := ledger.delivered(ctx, w, s.ChannelRef); {
 		case err == nil && del.Pending:
 			p.pending, p.pendingAt = true, del.At
 		case err == nil:
@@ -196,6 +200,8 @@ type job struct {
 	// landBy is when a pending post of an earlier run can no longer land;
 	// until then not finding it proves nothing.
 	landBy time.Time
+	// claimed is the At of this run's pending entry, if it wrote one.
+	claimed time.Time
 }
 
 // delayed is a min-heap of jobs by time, then queue order.
@@ -312,6 +318,8 @@ func (d *Digest) Run(ctx context.Context, w Week) (Report, error) {
 				r.Sent++
 			case "recovered":
 				r.Recovered++
+			case "skipped": // another run's claim stands (see claim)
+				r.Skipped++
 			case "paused":
 				r.Paused++
 			default:
@@ -399,9 +407,8 @@ func (d *Digest) deliver(ctx context.Context, w Week, j *job) (outcome string, a
 	// deadline, so that the post cannot land after its At plus Timeout.
 	send, cancelSend := context.WithTimeout(context.WithoutCancel(ctx), d.opt.Timeout)
 	defer cancelSend()
-	if err := d.b.store.MarkDelivered(send, Delivery{Week: w, Channel: ch, TalkID: talk, At: d.b.now(), Pending: true}); err != nil {
-		log.ErrorContext(ctx, "digest: mark pending", "err", err)
-		return "failed", false
+	if out, again, ok := d.claim(send, log, w, j); !ok {
+		return out, again
 	}
 	id, err := s.Send(send, ch, d.b.digestReply(w, j.p.Talk), key)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/store/postgres"
 )
 
 // metrics holds talkbot's Prometheus collectors in a registry of its own,
@@ -23,6 +24,9 @@ type metrics struct {
 	rejected   *prometheus.CounterVec
 	storeErrs  *prometheus.CounterVec
 	panics     *prometheus.CounterVec
+	// digestLeader is 1 while this replica runs the digest (see
+	// digestLeader), else 0.
+	digestLeader prometheus.Gauge
 }
 
 var (
@@ -52,8 +56,11 @@ func newMetrics() *metrics {
 		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "talkbot_panics_total", Help: "Panics recovered while serving a request, by platform.",
 		}, []string{"platform"}),
+		digestLeader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "talkbot_digest_leader", Help: "1 while this replica is the digest leader (the one that runs the weekly digest), else 0.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.deliveries, m.rejected, m.storeErrs, m.panics,
+	m.reg.MustRegister(m.requests, m.latency, m.deliveries, m.rejected, m.storeErrs, m.panics, m.digestLeader,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -133,4 +140,41 @@ func (s countingStore) Delivered(ctx context.Context, w bot.Week, ch bot.Channel
 
 func (s countingStore) MarkDelivered(ctx context.Context, d bot.Delivery) error {
 	return s.count("mark_delivered", s.Store.MarkDelivered(ctx, d))
+}
+
+// claimingStore is a countingStore over a store whose ledger is shared by
+// several processes (PostgreSQL): the digest claims each channel in the
+// database before posting (bot.Claimer), and reads a week's ledger in one
+// query (bot.WeekReader). A bbolt store is held by one
+// process, whose digest runs one at a time, so it is not offered the claim
+// and keeps its grouped commits.
+type claimingStore struct {
+	countingStore
+	c bot.Claimer
+}
+
+var _ bot.Claimer = claimingStore{}
+
+func (s claimingStore) ClaimDelivery(ctx context.Context, d bot.Delivery, staleBefore time.Time) (bool, bot.Delivery, error) {
+	ok, cur, err := s.c.ClaimDelivery(ctx, d, staleBefore)
+	return ok, cur, s.count("claim_delivery", err)
+}
+
+var _ bot.WeekReader = claimingStore{}
+
+// WeekDeliveries lets the digest's plan read the week's ledger in one
+// query.
+func (s claimingStore) WeekDeliveries(ctx context.Context, w bot.Week) ([]bot.Delivery, error) {
+	v, err := s.Store.(bot.WeekReader).WeekDeliveries(ctx, w)
+	return v, s.count("week_deliveries", err)
+}
+
+// botStore is the bot.Store the core gets over db: counted, and claiming
+// deliveries when db is shared by replicas.
+func botStore(db dataStore, m *metrics) bot.Store {
+	cs := countingStore{db, m}
+	if pg, ok := db.(*postgres.DB); ok {
+		return claimingStore{cs, pg}
+	}
+	return cs
 }

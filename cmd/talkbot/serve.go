@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
+	"github.com/talkbot/talkbot/adapters/slack"
 	"github.com/talkbot/talkbot/bot"
 )
 
@@ -39,7 +40,8 @@ type app struct {
 	schedule  cron.Schedule
 	platforms map[string]platform
 	metrics   *metrics
-	digestMu  sync.Mutex // held by the digest run in progress
+	leader    *digestLeader // whether this replica runs the digest
+	digestMu  sync.Mutex    // held by the digest run in progress
 	// control, when set, is the Unix socket on which serve answers
 	// "talkbot digest"; serve closes it.
 	control net.Listener
@@ -78,8 +80,9 @@ func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err e
 		}
 	}()
 	a := &app{cfg: cfg, log: log, db: db, schedule: sched, metrics: newMetrics()}
+	a.leader = newDigestLeader(db, log, a.metrics)
 	a.bot, err = e.newBot(cfg, c, log, bot.Options{
-		Store:      countingStore{db, a.metrics},
+		Store:      botStore(db, a.metrics),
 		NextDigest: sched.Next,
 		Observer:   a.metrics,
 	})
@@ -92,6 +95,15 @@ func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err e
 	senders := map[string]bot.Sender{}
 	for name, p := range a.platforms {
 		senders[name] = p
+		// Slack retries an event to whichever replica the balancer picks:
+		// with a shared store, its event ids are recorded there.
+		if s, ok := p.(interface {
+			ShareSeen(slack.EventMarker, func(error))
+		}); ok {
+			if m, ok := db.(slack.EventMarker); ok {
+				s.ShareSeen(m, func(err error) { log.Warn("slack: shared event dedupe failed; answering anyway", "err", err) })
+			}
+		}
 	}
 	a.digest, err = a.bot.NewDigest(bot.DigestOptions{
 		Senders: senders,
@@ -132,11 +144,17 @@ func (a *app) routes() http.Handler {
 		io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		// The status says whether to send requests here; the body also
+		// says whether this replica runs the digest.
+		leader := "digest leader: no\n"
+		if a.leader.leading() {
+			leader = "digest leader: yes\n"
+		}
 		if err := a.ready(); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			http.Error(w, "not ready: "+err.Error()+"\n"+strings.TrimSuffix(leader, "\n"), http.StatusServiceUnavailable)
 			return
 		}
-		io.WriteString(w, "ready\n")
+		io.WriteString(w, "ready\n"+leader)
 	})
 	mux.Handle("GET /metrics", a.metrics.handler())
 	for name, p := range a.platforms {
@@ -163,10 +181,13 @@ func checkServe(cfg Config) error {
 	if _, _, err := net.SplitHostPort(cfg.HTTP.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("http.addr %q must be host:port, like 127.0.0.1:8080 or :8080: %w", cfg.HTTP.Addr, err))
 	}
-	if dir := filepath.Dir(cfg.Store.Path); dir != "." {
+	if dir := filepath.Dir(cfg.Store.Path); dir != "." && cfg.Store.Driver != driverPostgres {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			errs = append(errs, fmt.Errorf("store.path %s: directory %s does not exist", cfg.Store.Path, dir))
 		}
+	}
+	if cfg.Store.Driver == driverPostgres {
+		return problems(errs) // no store file, no control socket
 	}
 	if err := checkSocketPath(controlPath(cfg.Store.Path)); err != nil {
 		errs = append(errs, fmt.Errorf("store.path: %w", err))
@@ -206,10 +227,13 @@ func (e env) serve(ctx context.Context, args []string, gconf string) error {
 		return err
 	}
 	// The store's lock is held: a socket file left by a serve that died
-	// is stale.
-	if a.control, err = listenControl(controlPath(cfg.Store.Path)); err != nil {
-		a.close()
-		return fmt.Errorf("digest control socket: %w", err)
+	// is stale. With PostgreSQL there is no lock file: "talkbot digest"
+	// works on the database directly, and replicas need no socket.
+	if cfg.Store.Driver != driverPostgres {
+		if a.control, err = listenControl(controlPath(cfg.Store.Path)); err != nil {
+			a.close()
+			return fmt.Errorf("digest control socket: %w", err)
+		}
 	}
 	err = a.serve(ctx, ln, a.routes())
 	if cerr := a.close(); cerr != nil && err == nil {
@@ -291,20 +315,29 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler) error 
 			return nil
 		})
 	}
+	g.Go(func() error { return a.leader.run(gctx) })
 	g.Go(func() error { return a.runScheduler(gctx) })
 	return g.Wait()
 }
 
 // runScheduler runs the digest on its cron schedule until ctx ends, and
-// once at start when this week's run is due but not done (a missed run).
+// once when this week's run is due but not done (a missed run, or a
+// leader that died mid-run): at start with bbolt, and whenever this
+// replica becomes the digest leader with PostgreSQL. Only the leader's
+// runs start; a run stops and checkpoints when leadership is lost.
 func (a *app) runScheduler(ctx context.Context) error {
 	loc := a.bot.Location()
 	job := func(why string) {
+		lctx, ok := a.leader.current(ctx)
+		if !ok {
+			a.log.Debug("digest: not the leader; another replica runs it", "trigger", why)
+			return
+		}
 		w, due := a.bot.Due(a.schedule, a.bot.Now())
 		if !due {
 			return
 		}
-		if _, err := a.runDigest(ctx, w, why); err != nil && !errors.Is(err, context.Canceled) {
+		if _, err := a.runDigest(lctx, w, why); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("digest run failed", "week", w.String(), "trigger", why, "err", err)
 		}
 	}
@@ -316,10 +349,19 @@ func (a *app) runScheduler(ctx context.Context) error {
 	c.Schedule(a.schedule, cron.FuncJob(func() { job("schedule") }))
 	c.Start()
 	a.log.Info("digest scheduler started", "schedule", a.cfg.Digest.Schedule, "timezone", loc.String(), "next", a.schedule.Next(a.bot.Now()).In(loc).Format(time.RFC3339))
-	// Catch up a run missed while talkbot was down; the ledger skips the
-	// channels that were done.
-	job("catch-up")
-	<-ctx.Done()
+	// Catch up a run missed while talkbot was down, or left unfinished by
+	// a leader that died; the ledger skips the channels that were done.
+	if a.leader.pg == nil {
+		job("catch-up")
+	}
+	for stop := false; !stop; {
+		select {
+		case <-a.leader.became:
+			job("catch-up as new leader")
+		case <-ctx.Done():
+			stop = true
+		}
+	}
 	<-c.Stop().Done() // waits for a running digest to checkpoint
 	return nil
 }

@@ -50,6 +50,7 @@ type DB struct {
 	attempt int
 
 	seenCalls atomic.Uint64 // MarkSeen calls, to prune now and then
+	ledger    groupCommit   // MarkDelivered and ClaimDelivery, sent together
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -413,7 +414,8 @@ func scanDelivery(row pgx.Row) (bot.Delivery, error) {
 }
 
 // MarkDelivered writes the ledger entry for (d.Week, d.Channel), replacing
-// any earlier one.
+// any earlier one. Concurrent calls (and claims) share one round trip
+// (see groupCommit); each returns once its own entry is committed.
 func (db *DB) MarkDelivered(ctx context.Context, d bot.Delivery) error {
 	if err := checkDelivery(d); err != nil {
 		return err
@@ -421,9 +423,10 @@ func (db *DB) MarkDelivered(ctx context.Context, d bot.Delivery) error {
 	if err := db.usable(ctx); err != nil {
 		return err
 	}
-	_, err := db.pool.Exec(ctx, upsertLedger, ledgerArgs(d)...)
-	if err != nil {
-		return db.redact(fmt.Errorf("mark delivery of week %s to %s: %w", d.Week, d.Channel, err))
+	w := &ledgerWrite{d: d}
+	db.ledger.write(db, w)
+	if w.err != nil {
+		return fmt.Errorf("mark delivery of week %s to %s: %w", d.Week, d.Channel, w.err)
 	}
 	return nil
 }
