@@ -13,6 +13,7 @@ import (
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/postgres"
 	"github.com/talkbot/talkbot/store/postgres/pgtest"
 )
 
@@ -340,5 +341,46 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("%s: not within 2s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// store migrate copies the contributed recaps, once, and store check
+// counts them on both drivers.
+func TestStoreMigrateCopiesRecaps(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	path, _ := boltWithRecaps(t)
+	boltEnv := map[string]string{"TALKBOT_STORE_PATH": path}
+	out, _, err := runT(t, boltEnv, "", "store", "check")
+	if err != nil || !strings.Contains(out, "\nrecaps: 2\n") {
+		t.Fatalf("store check (bolt): %v\n%s", err, out)
+	}
+	for i, want := range []string{"recaps: 2 copied, 0 already there", "recaps: 0 copied, 2 already there"} {
+		out, _, err := runT(t, nil, "", "store", "migrate", "--from", "bolt:"+path, "--to", "postgres:"+dsn)
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("migrate #%d: %v, want %q in\n%s", i+1, err, want, out)
+		}
+	}
+	pgEnv := map[string]string{"TALKBOT_STORE_DRIVER": "postgres", "TALKBOT_STORE_DSN": dsn}
+	out, _, err = runT(t, pgEnv, "", "store", "check")
+	if err != nil || !strings.Contains(out, "\nrecaps: 2\n") {
+		t.Fatalf("store check (postgres): %v\n%s", err, out)
+	}
+	src, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := src.Recaps(context.Background())
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	got, err := dst.Recaps(context.Background())
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("copied recaps differ: %v\ngot  %+v\nwant %+v", err, got, want)
 	}
 }
