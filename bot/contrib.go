@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -301,6 +302,9 @@ func (bot *Bot) apply(cs []Contribution, gone []string) {
 			delete(contrib, id)
 		}
 		for _, c := range cs {
+			if prev, ok := contrib[c.Talk.ID]; ok && reflect.DeepEqual(prev, c) {
+				continue // unchanged (a reload): keep the indexed talk and its card
+			}
 			t := c.Talk // each contributed talk its own allocation
 			talks[t.ID] = &t
 			contrib[t.ID] = c

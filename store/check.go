@@ -13,6 +13,7 @@ import (
 //	subscriptions: N (paused: M)
 //	featured weeks: N
 //	deliveries: N
+//	recaps: N
 //	schema: V
 //
 // Page-level problems come from bbolt's consistency check; values that do
@@ -84,13 +85,24 @@ func (db *DB) Check(w io.Writer) error {
 	} else {
 		report(fmt.Errorf("bucket %s missing", bucketLedger))
 	}
+	var contributed int
+	if b := tx.Bucket(bucketRecaps); b != nil {
+		b.ForEach(func(k, v []byte) error {
+			contributed++
+			var c bot.Contribution
+			if err := decode(v, &c); err != nil {
+				report(fmt.Errorf("recap %q: %w", k, err))
+			}
+			return nil
+		})
+	}
 	version, err := schemaVersion(tx)
 	if err != nil {
 		report(err)
 	}
 
-	fmt.Fprintf(w, "subscriptions: %d (paused: %d)\nfeatured weeks: %d\ndeliveries: %d\nschema: %d\n",
-		subs, paused, featured, deliveries, version)
+	fmt.Fprintf(w, "subscriptions: %d (paused: %d)\nfeatured weeks: %d\ndeliveries: %d\nrecaps: %d\nschema: %d\n",
+		subs, paused, featured, deliveries, contributed, version)
 	if problems > 0 {
 		return fmt.Errorf("check store %s: %d problems", db.Path(), problems)
 	}

@@ -16,6 +16,8 @@ type Contents struct {
 	// Featured maps each topic scope to its history, oldest week first.
 	Featured   map[string][]bot.Feature
 	Deliveries []bot.Delivery
+	// Recaps are the recaps contributed from chat.
+	Recaps []bot.Contribution
 }
 
 // Contents reads the whole store in one read-only transaction, so it is a
@@ -56,12 +58,27 @@ func (db *DB) Contents(ctx context.Context) (Contents, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketLedger).ForEach(func(k, v []byte) error {
+		err = tx.Bucket(bucketLedger).ForEach(func(k, v []byte) error {
 			var d bot.Delivery
 			if err := decode(v, &d); err != nil {
 				return fmt.Errorf("delivery %x: %w", k, err)
 			}
 			c.Deliveries = append(c.Deliveries, d)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketRecaps)
+		if b == nil { // a read-only open of a file from before schema 2
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var r bot.Contribution
+			if err := decode(v, &r); err != nil {
+				return fmt.Errorf("recap %q: %w", k, err)
+			}
+			c.Recaps = append(c.Recaps, r)
 			return nil
 		})
 	})

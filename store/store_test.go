@@ -365,7 +365,7 @@ func TestCheckHealthy(t *testing.T) {
 	if err := db.Check(&out); err != nil {
 		t.Fatalf("Check: %v\n%s", err, &out)
 	}
-	want := fmt.Sprintf("subscriptions: 3 (paused: 1)\nfeatured weeks: 3\ndeliveries: 1\nschema: %d\n", len(migrations()))
+	want := fmt.Sprintf("subscriptions: 3 (paused: 1)\nfeatured weeks: 3\ndeliveries: 1\nrecaps: 0\nschema: %d\n", len(migrations()))
 	if got := out.String(); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -377,7 +377,7 @@ func TestCheckEmpty(t *testing.T) {
 	if err := db.Check(&out); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	want := fmt.Sprintf("subscriptions: 0 (paused: 0)\nfeatured weeks: 0\ndeliveries: 0\nschema: %d\n", len(migrations()))
+	want := fmt.Sprintf("subscriptions: 0 (paused: 0)\nfeatured weeks: 0\ndeliveries: 0\nrecaps: 0\nschema: %d\n", len(migrations()))
 	if got := out.String(); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -101,6 +101,16 @@ func (l *controlListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, N
 // plan (dry) or run.
 func askServe(ctx context.Context, path string, dry bool) (digestResult, error) {
 	var res digestResult
+	method, route := http.MethodPost, "/digest/run"
+	if dry {
+		method, route = http.MethodGet, "/digest/plan"
+	}
+	return res, controlGet(ctx, path, method, route, &res)
+}
+
+// controlGet sends a request without a body to the serve whose control
+// socket is at path and decodes its JSON answer into v.
+func controlGet(ctx context.Context, path, method, route string, v any) error {
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
@@ -108,22 +118,18 @@ func askServe(ctx context.Context, path string, dry bool) (digestResult, error) 
 		},
 	}}
 	defer client.CloseIdleConnections()
-	method, route := http.MethodPost, "/digest/run"
-	if dry {
-		method, route = http.MethodGet, "/digest/plan"
-	}
 	req, err := http.NewRequestWithContext(ctx, method, "http://talkbot"+route, nil)
 	if err != nil {
-		return res, err
+		return err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return res, fmt.Errorf("%s %s: %s", method, route, strings.TrimSpace(string(b)))
+		return fmt.Errorf("%s %s: %s", method, route, strings.TrimSpace(string(b)))
 	}
-	return res, json.NewDecoder(resp.Body).Decode(&res)
+	return json.NewDecoder(resp.Body).Decode(v)
 }

@@ -36,6 +36,8 @@ Usage:
   talkbot store check                      verify the store (bbolt or PostgreSQL) and print counts (read-only)
   talkbot store migrate --from bolt:PATH --to postgres[:DSN]
                                            copy a bbolt store into PostgreSQL (repeatable)
+  talkbot recaps list                      list the recaps shared from chat: id, title, author, date
+  talkbot recaps export DIR                write them (and conferences created from chat) as recap files
   talkbot version                          print version information
 
 Every subcommand takes --config PATH (default: config.toml if present).
@@ -116,6 +118,8 @@ func (e env) run(ctx context.Context, args []string) error {
 		return e.lint(rest, *gconf)
 	case "store":
 		return e.storeCmd(ctx, rest, *gconf)
+	case "recaps":
+		return e.recapsCmd(ctx, rest, *gconf)
 	case "version":
 		return e.version(rest, *gconf)
 	case "help":

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -47,6 +48,9 @@ type app struct {
 	control net.Listener
 	// life ends when serve begins to shut down; nil outside serve.
 	life context.Context
+	// recapsLoaded is set once the contributed recaps are loaded.
+	recapsLoaded  atomic.Bool
+	recapsLoading sync.Mutex // held by recapsReady's load
 }
 
 // open builds the app from cfg: corpus, store, core, adapters. The caller
@@ -89,6 +93,9 @@ func (e env) openApp(cfg Config, log *slog.Logger, readOnly bool) (_ *app, err e
 	if err != nil {
 		return nil, err
 	}
+	if err := a.loadRecaps(cfg); err != nil {
+		return nil, err
+	}
 	if a.platforms, err = pc.build(a.bot); err != nil {
 		return nil, err
 	}
@@ -126,6 +133,9 @@ func (a *app) close() error { return a.db.Close() }
 func (a *app) ready() error {
 	if err := pingStore(a.db); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if err := a.recapsReady(); err != nil {
+		return err
 	}
 	for name, p := range a.platforms {
 		if !p.Ready() {
@@ -170,6 +180,7 @@ func (a *app) controlRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /digest/run", a.serveDigestRun)
 	mux.HandleFunc("GET /digest/plan", a.serveDigestPlan)
+	mux.HandleFunc("GET /recaps", a.serveRecaps)
 	return mux
 }
 
@@ -317,6 +328,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener, h http.Handler) error 
 	}
 	g.Go(func() error { return a.leader.run(gctx) })
 	g.Go(func() error { return a.runScheduler(gctx) })
+	g.Go(func() error { return a.syncRecaps(gctx) })
 	return g.Wait()
 }
 

@@ -167,7 +167,7 @@ func (e env) storeMigrate(ctx context.Context, args []string, gconf string) erro
 	}
 	defer dst.Close()
 	pg := dst.(*postgres.DB)
-	n, err := pg.Import(ctx, contents.Subscriptions, contents.Featured, contents.Deliveries)
+	n, err := pg.Import(ctx, contents.Subscriptions, contents.Featured, contents.Deliveries, contents.Recaps...)
 	if err != nil {
 		return fmt.Errorf("store migrate: %w", err)
 	}
@@ -175,7 +175,7 @@ func (e env) storeMigrate(ctx context.Context, args []string, gconf string) erro
 	for _, c := range []struct {
 		what string
 		n    struct{ Copied, Kept int }
-	}{{"subscriptions", n.Subscriptions}, {"featured weeks", n.Featured}, {"deliveries", n.Deliveries}} {
+	}{{"subscriptions", n.Subscriptions}, {"featured weeks", n.Featured}, {"deliveries", n.Deliveries}, {"recaps", n.Recaps}} {
 		fmt.Fprintf(e.stdout, "%s: %d copied, %d already there\n", c.what, c.n.Copied, c.n.Kept)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 //	subscriptions: N (paused: M)
 //	featured weeks: N
 //	deliveries: N
+//	recaps: N
 //	schema: V
 //
 // It reads in one repeatable-read transaction, so the counts are of one
@@ -26,14 +27,15 @@ func (db *DB) Check(ctx context.Context, w io.Writer) error {
 		return db.redact(fmt.Errorf("check store: %w", err))
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	var subs, paused, featured, deliveries, pending, version int
+	var subs, paused, featured, deliveries, pending, contributed, version int
 	err = tx.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM subscriptions),
 		(SELECT count(*) FROM subscriptions WHERE paused),
 		(SELECT count(*) FROM featured),
 		(SELECT count(*) FROM ledger),
 		(SELECT count(*) FROM ledger WHERE pending),
-		(SELECT coalesce(max(version), 0) FROM schema_version)`).Scan(&subs, &paused, &featured, &deliveries, &pending, &version)
+		(SELECT count(*) FROM recaps),
+		(SELECT coalesce(max(version), 0) FROM schema_version)`).Scan(&subs, &paused, &featured, &deliveries, &pending, &contributed, &version)
 	if err != nil {
 		return db.redact(fmt.Errorf("check store: %w", err))
 	}
@@ -42,8 +44,8 @@ func (db *DB) Check(ctx context.Context, w io.Writer) error {
 		problems++
 		fmt.Fprintf(w, "problem: schema version %d, want %d\n", version, want)
 	}
-	fmt.Fprintf(w, "subscriptions: %d (paused: %d)\nfeatured weeks: %d\ndeliveries: %d\nschema: %d\n",
-		subs, paused, featured, deliveries, version)
+	fmt.Fprintf(w, "subscriptions: %d (paused: %d)\nfeatured weeks: %d\ndeliveries: %d\nrecaps: %d\nschema: %d\n",
+		subs, paused, featured, deliveries, contributed, version)
 	if problems > 0 {
 		return fmt.Errorf("check store: %d problems", problems)
 	}

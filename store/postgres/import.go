@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -64,6 +65,7 @@ func (db *DB) MarkDeliveries(ctx context.Context, ds []bot.Delivery) error {
 // database already held it or something newer (Kept).
 type Imported struct {
 	Subscriptions, Featured, Deliveries struct{ Copied, Kept int }
+	Recaps                              struct{ Copied, Kept int }
 }
 
 // Import copies another store's contents in one transaction, and can be
@@ -74,8 +76,10 @@ type Imported struct {
 //     updated later;
 //   - a featured week already recorded keeps its talk (first writer wins);
 //   - a ledger entry is written when absent, or over a pending entry when
-//     the imported one is not pending.
-func (db *DB) Import(ctx context.Context, subs []bot.Subscription, featured map[string][]bot.Feature, ledger []bot.Delivery) (Imported, error) {
+//     the imported one is not pending;
+//   - a contributed recap is written when absent or when the imported one
+//     was updated later, and replicas are told (RecapsChannel).
+func (db *DB) Import(ctx context.Context, subs []bot.Subscription, featured map[string][]bot.Feature, ledger []bot.Delivery, contributed ...bot.Contribution) (Imported, error) {
 	var n Imported
 	for _, s := range subs {
 		if err := checkSubscription(s); err != nil {
@@ -100,6 +104,20 @@ func (db *DB) Import(ctx context.Context, subs []bot.Subscription, featured map[
 		if err := checkDelivery(d); err != nil {
 			return n, err
 		}
+	}
+	bodies := make([][]byte, len(contributed))
+	for i, c := range contributed {
+		if c.Talk.ID == "" {
+			return n, fmt.Errorf("recap: empty id")
+		}
+		body, err := json.Marshal(c)
+		if err != nil {
+			return n, fmt.Errorf("encode recap %s: %w", c.Talk.ID, err)
+		}
+		if err := checkText("recap", string(body)); err != nil {
+			return n, err
+		}
+		bodies[i] = body
 	}
 	if err := db.usable(ctx); err != nil {
 		return n, err
@@ -135,6 +153,14 @@ func (db *DB) Import(ctx context.Context, subs []bot.Subscription, featured map[
 				ON CONFLICT (week, platform, channel) DO UPDATE SET team = EXCLUDED.team, talk = EXCLUDED.talk,
 					message = EXCLUDED.message, at = EXCLUDED.at, pending = EXCLUDED.pending
 				WHERE ledger.pending AND NOT EXCLUDED.pending`, ledgerArgs(d)...).Exec(count(&n.Deliveries))
+		}
+		for i, c := range contributed {
+			b.Queue(`INSERT INTO recaps (id, body, updated) VALUES ($1, $2, now())
+				ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, updated = now()
+				WHERE recaps.body->'talk'->>'updated' < EXCLUDED.body->'talk'->>'updated'`, c.Talk.ID, bodies[i]).Exec(count(&n.Recaps))
+		}
+		if len(contributed) > 0 {
+			b.Queue(`SELECT pg_notify(` + recapsChannelSQL + `, '')`)
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})

@@ -85,7 +85,7 @@ func TestImportIdempotentAndDatabaseWins(t *testing.T) {
 	if err := db.Check(ctx, &out); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	if want := fmt.Sprintf("subscriptions: 2 (paused: 0)\nfeatured weeks: 3\ndeliveries: 3\nschema: %d\n", currentVersion()); out.String() != want {
+	if want := fmt.Sprintf("subscriptions: 2 (paused: 0)\nfeatured weeks: 3\ndeliveries: 3\nrecaps: 0\nschema: %d\n", currentVersion()); out.String() != want {
 		t.Errorf("Check: got %q, want %q", &out, want)
 	}
 }

@@ -47,8 +47,8 @@ func (db *DB) PutRecap(ctx context.Context, c bot.Contribution) error {
 	if err := db.usable(ctx); err != nil {
 		return err
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO recaps (id, body, updated) VALUES ($1, $2, now())
-		ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, updated = now()`, c.Talk.ID, body)
+	_, err = db.pool.Exec(ctx, `WITH w AS (INSERT INTO recaps (id, body, updated) VALUES ($1, $2, now())
+		ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, updated = now() RETURNING id)`+notifyRecapSQL, c.Talk.ID, body)
 	if err != nil {
 		return db.redact(fmt.Errorf("put recap %s: %w", c.Talk.ID, err))
 	}
@@ -61,7 +61,7 @@ func (db *DB) DeleteRecap(ctx context.Context, id string) error {
 	if err := db.usable(ctx); err != nil {
 		return err
 	}
-	tag, err := db.pool.Exec(ctx, `DELETE FROM recaps WHERE id = $1`, id)
+	tag, err := db.pool.Exec(ctx, `WITH w AS (DELETE FROM recaps WHERE id = $1 RETURNING id)`+notifyRecapSQL, id)
 	if err != nil {
 		return db.redact(fmt.Errorf("delete recap %s: %w", id, err))
 	}
