@@ -174,17 +174,17 @@ func lintLinks(t *Talk, r raw, at func(int, string, ...any)) {
 func lintGlossaryTags(t *Talk, glossary [][]string, line int, at func(int, string, ...any)) {
 	have := map[string]bool{}
 	for _, tag := range t.Tags {
-		have[foldWord(tag)] = true
+		have[Fold(tag)] = true
 	}
 	for _, tag := range t.Tags {
 		if !hasHangul(tag) {
 			continue
 		}
-		f := foldWord(tag)
+		f := Fold(tag)
 		var want []string // English words of the terms the tag belongs to
 		ok := true
 		for _, group := range glossary {
-			if !slices.ContainsFunc(group, func(w string) bool { return foldWord(w) == f }) {
+			if !slices.ContainsFunc(group, func(w string) bool { return Fold(w) == f }) {
 				continue
 			}
 			var english []string
@@ -193,7 +193,7 @@ func lintGlossaryTags(t *Talk, glossary [][]string, line int, at func(int, strin
 					english = append(english, w)
 				}
 			}
-			if len(english) == 0 || slices.ContainsFunc(english, func(w string) bool { return have[foldWord(w)] }) {
+			if len(english) == 0 || slices.ContainsFunc(english, func(w string) bool { return have[Fold(w)] }) {
 				ok = true
 				break
 			}
@@ -206,9 +206,10 @@ func lintGlossaryTags(t *Talk, glossary [][]string, line int, at func(int, strin
 	}
 }
 
-// foldWord folds a tag or glossary word as search matches them: lowercase
-// letters and digits only.
-func foldWord(s string) string {
+// Fold folds a word or phrase as search matches them: lowercase letters
+// and digits only, so "Daangn Tech-Meetup" and "daangntechmeetup" are
+// equal. Package search uses it for its exact lookups.
+func Fold(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {

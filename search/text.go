@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/talkbot/talkbot/recaps"
 )
 
 // IsHangul reports whether r is a precomposed Hangul syllable.
@@ -117,15 +119,7 @@ func TextTerms(s string) []string { return appendTerms(nil, s) }
 
 // Fold normalizes a phrase for exact lookups: lowercase letters and digits
 // only, so "Daangn Tech-Meetup" and "daangntechmeetup" are equal.
-func Fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func Fold(s string) string { return recaps.Fold(s) }
 
 // koreanSuffixes are particles and verb endings stripped from a Hangul query
 // word that is not itself known, longest first within each family.
