@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 )
 
 // TestDigestTriggerIsOnTheControlSocketOnly: the TCP listener, which a
@@ -22,7 +22,7 @@ import (
 // 0600, does.
 func TestDigestTriggerIsOnTheControlSocketOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "talkbot.db")
-	db, err := store.Open(path, store.Options{})
+	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestSocketPathTooLong(t *testing.T) {
 // askServe to a socket nobody listens on fails with the socket's name.
 func TestDigestWithoutServe(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "talkbot.db")
-	holder, err := store.Open(path, store.Options{})
+	holder, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/talkbot/talkbot/bot"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 )
 
 func (e env) digest(ctx context.Context, args []string, gconf string) error {
@@ -27,7 +27,7 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 	// file and writes nothing, not even the week's pick.
 	a, err := e.openApp(cfg, e.logger(cfg), *dry)
 	switch {
-	case errors.Is(err, store.ErrLocked):
+	case errors.Is(err, bolt.ErrLocked):
 		// A running serve holds the store: ask it over its control socket.
 		sock := controlPath(cfg.Store.Path)
 		res, err = askServe(ctx, sock, *dry)

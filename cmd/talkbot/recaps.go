@@ -18,7 +18,7 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/recaps"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 	"github.com/talkbot/talkbot/store/postgres"
 )
 
@@ -204,7 +204,7 @@ func exportFiles(cs []bot.Contribution, cfg Config) ([]exportFile, error) {
 func contributions(ctx context.Context, cfg Config) ([]bot.Contribution, error) {
 	db, err := openStore(ctx, cfg.Store, nil, true)
 	switch {
-	case errors.Is(err, store.ErrLocked):
+	case errors.Is(err, bolt.ErrLocked):
 		sock := controlPath(cfg.Store.Path)
 		cs, err := askRecaps(ctx, sock)
 		if err != nil {

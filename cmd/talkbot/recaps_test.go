@@ -12,7 +12,7 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/recaps"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 	"github.com/talkbot/talkbot/store/postgres"
 	"github.com/talkbot/talkbot/store/postgres/pgtest"
 )
@@ -76,7 +76,7 @@ func contribute(t *testing.T, st bot.Store) []string {
 func boltWithRecaps(t *testing.T) (path string, ids []string) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "talkbot.db")
-	db, err := store.Open(path, store.Options{})
+	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestRecapsCommandErrors(t *testing.T) {
 		t.Errorf("list created the store file")
 	}
 	// A file name that is not a file in the export: refused, nothing written.
-	db, err := store.Open(path, store.Options{})
+	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func TestStoreMigrateCopiesRecaps(t *testing.T) {
 	if err != nil || !strings.Contains(out, "\nrecaps: 2\n") {
 		t.Fatalf("store check (postgres): %v\n%s", err, out)
 	}
-	src, err := store.Open(path, store.Options{ReadOnly: true})
+	src, err := bolt.Open(path, bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

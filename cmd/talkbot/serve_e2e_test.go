@@ -15,7 +15,7 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 )
 
 // recordingSlack is a fake Slack Web API that records chat.postMessage
@@ -90,7 +90,7 @@ func TestServeCatchesUpMissedDigest(t *testing.T) {
 	api := httptest.NewServer(fake)
 	defer api.Close()
 	path := filepath.Join(t.TempDir(), "talkbot.db")
-	db, err := store.Open(path, store.Options{})
+	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

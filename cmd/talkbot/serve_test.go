@@ -17,7 +17,7 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 )
 
 // testConfig returns the default config with the store in a temp dir.
@@ -120,7 +120,7 @@ func TestServeHealthMetricsAndGracefulShutdown(t *testing.T) {
 		t.Fatalf("close store: %v", err)
 	}
 	// The store is closed: another process could open it at once.
-	db, err := store.Open(cfg.Store.Path, store.Options{Timeout: 100 * time.Millisecond})
+	db, err := bolt.Open(cfg.Store.Path, bolt.Options{Timeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("reopen store after shutdown: %v", err)
 	}

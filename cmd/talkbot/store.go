@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 	"github.com/talkbot/talkbot/store/postgres"
 )
 
@@ -27,7 +27,7 @@ type dataStore interface {
 }
 
 var (
-	_ dataStore = (*store.DB)(nil)
+	_ dataStore = (*bolt.DB)(nil)
 	_ dataStore = (*postgres.DB)(nil)
 )
 
@@ -45,7 +45,7 @@ const pgConnectTimeout = 10 * time.Second
 var errNoStore = errors.New("no store file")
 
 // openStore opens the store c configures. A bbolt store fails at once when
-// another process holds the file (store.ErrLocked); read-only, it neither
+// another process holds the file (bolt.ErrLocked); read-only, it neither
 // creates nor migrates the file, and says so when there is none. A PostgreSQL store
 // fails when the database cannot be reached, except when c.retry is set
 // (serve): then it is returned anyway, connects in the background with
@@ -74,7 +74,7 @@ func openStore(ctx context.Context, c StoreConfig, log *slog.Logger, readOnly bo
 				return nil, fmt.Errorf("%w at %s (store.path): talkbot serve creates it; run this command where serve runs, or set store.path (env TALKBOT_STORE_PATH)", errNoStore, c.Path)
 			}
 		}
-		db, err := store.Open(c.Path, store.Options{Timeout: c.LockTimeout.Duration, ReadOnly: readOnly})
+		db, err := bolt.Open(c.Path, bolt.Options{Timeout: c.LockTimeout.Duration, ReadOnly: readOnly})
 		if err != nil {
 			return nil, fmt.Errorf("store.path: %w", err)
 		}
@@ -116,7 +116,7 @@ func (e env) storeCheck(ctx context.Context, args []string, gconf string) error 
 	}
 	defer db.Close()
 	switch db := db.(type) {
-	case *store.DB:
+	case *bolt.DB:
 		fmt.Fprintf(e.stdout, "store: %s\n", db.Path())
 		return db.Check(e.stdout)
 	case *postgres.DB:
@@ -157,7 +157,7 @@ func (e env) storeMigrate(ctx context.Context, args []string, gconf string) erro
 		return err
 	}
 	defer src.Close()
-	contents, err := src.(*store.DB).Contents(ctx)
+	contents, err := src.(*bolt.DB).Contents(ctx)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
-	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/bolt"
 	"github.com/talkbot/talkbot/store/postgres"
 	"github.com/talkbot/talkbot/store/postgres/pgtest"
 )
@@ -85,7 +85,7 @@ func TestStoreMigrateAndCheck(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "talkbot.db")
-	src, err := store.Open(path, store.Options{})
+	src, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

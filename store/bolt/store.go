@@ -1,7 +1,7 @@
-// Package store is the bbolt implementation of bot.Store: subscriptions,
+// Package bolt is the bbolt implementation of bot.Store: subscriptions,
 // the history of featured talks and the digest's delivery ledger in one
 // file that a single talkbot process holds open.
-package store
+package bolt
 
 import (
 	"context"
