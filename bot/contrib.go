@@ -272,12 +272,14 @@ func (bot *Bot) LoadRecaps(ctx context.Context) error {
 	if bot.store == nil {
 		return nil
 	}
+	// Read under mu: a Submit between the read and the change would
+	// otherwise be undone by it.
+	bot.mu.Lock()
+	defer bot.mu.Unlock()
 	cs, err := bot.store.Recaps(ctx)
 	if err != nil {
 		return fmt.Errorf("load contributed recaps: %w", err)
 	}
-	bot.mu.Lock()
-	defer bot.mu.Unlock()
 	old := bot.snapshot()
 	var gone []string
 	keep := make(map[string]bool, len(cs))
