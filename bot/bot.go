@@ -64,6 +64,8 @@ type Options struct {
 	Observer Observer
 	// Lang is the language of answers whose request has none, and of
 	// digests of channels subscribed without one; default English.
+	// i18n.Auto (the default of [bot] language) answers such requests in
+	// Korean when their text is mostly Hangul, else in English.
 	Lang i18n.Lang
 }
 
@@ -81,6 +83,7 @@ type Bot struct {
 	observer   Observer
 	long       longArgs                          // arguments of buttons too long for their values
 	lang       i18n.Lang                         // the default language
+	auto       bool                              // Hangul text without a language is answered in Korean
 	help       map[i18n.Lang][]string            // the help text's command lines, per language
 	senders    atomic.Pointer[map[string]Sender] // the digest's, for joining at subscribe
 
@@ -104,6 +107,7 @@ func New(c *recaps.Corpus, o Options) *Bot {
 	if l, ok := i18n.Parse(string(o.Lang)); ok {
 		b.lang = l
 	}
+	b.auto = o.Lang == i18n.Auto
 	b.now = o.Now
 	if b.now == nil {
 		b.now = time.Now
@@ -160,6 +164,9 @@ func (b *Bot) Handle(ctx context.Context, r Request) Reply {
 	}
 	s := b.snapshot()
 	s.lang = b.Lang(r.Lang)
+	if r.Lang == "" && b.auto && i18n.Hangul(cmd.Arg) {
+		s.lang = i18n.KO
+	}
 	rep := specOf(cmd.Verb).handler(s, ctx, r)
 	if cmd.Cut {
 		rep.Footer = strings.TrimSpace(s.msg("cut", MaxQuery) + " " + rep.Footer)

@@ -111,6 +111,20 @@ func TestDefaultLanguage(t *testing.T) {
 	if got := headings(askIn(bot.New(c, bot.Options{}), "sharding", "")); got[0] != "Summary" {
 		t.Errorf("no language anywhere: headings %q, want English", got)
 	}
+	// auto: Hangul text without a language tips the answer to Korean.
+	auto := bot.New(c, bot.Options{Lang: i18n.Auto})
+	for _, tt := range []struct {
+		text string
+		lang i18n.Lang
+		want string
+	}{{"샤딩", "", "요약"}, {"sharding", "", "Summary"}, {"샤딩", i18n.EN, "Summary"}, {"sharding", i18n.KO, "요약"}} {
+		if got := headings(askIn(auto, tt.text, tt.lang)); got[0] != tt.want {
+			t.Errorf("auto, %q with language %q: headings %q, want %s", tt.text, tt.lang, got, tt.want)
+		}
+	}
+	if got := headings(askIn(ko, "sharding", "")); got[0] != "요약" {
+		t.Errorf("ko: English text must not tip the answer: %q", got)
+	}
 }
 
 // talk subscribe --lang sets the digest's language; without it the

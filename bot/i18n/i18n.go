@@ -31,6 +31,10 @@ const (
 	EN Lang = "en"
 )
 
+// Auto is the setting, not a language, that lets the text of a request
+// choose: Hangul text is answered in Korean, other text in English.
+const Auto Lang = "auto"
+
 // Langs lists the catalog's languages.
 var Langs = []Lang{KO, EN}
 
@@ -180,13 +184,14 @@ func Verbs(s string) []string {
 }
 
 // Parse reads a language name or locale: "ko", "ko-KR", "ko_KR.UTF-8" are
-// Korean, "en", "en-US", "C" English. It reports false for anything else.
+// Korean, "en", "en-US" English. It reports false for anything else,
+// the C and POSIX locales included: they say nothing of the user.
 func Parse(s string) (Lang, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	switch {
 	case s == "ko" || strings.HasPrefix(s, "ko-") || strings.HasPrefix(s, "ko_") || strings.HasPrefix(s, "ko."):
 		return KO, true
-	case s == "en" || strings.HasPrefix(s, "en-") || strings.HasPrefix(s, "en_") || strings.HasPrefix(s, "en.") || s == "c" || s == "posix" || s == "c.utf-8":
+	case s == "en" || strings.HasPrefix(s, "en-") || strings.HasPrefix(s, "en_") || strings.HasPrefix(s, "en."):
 		return EN, true
 	}
 	return "", false

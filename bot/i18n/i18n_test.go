@@ -102,12 +102,12 @@ func TestVerbs(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
-	for s, want := range map[string]Lang{"ko": KO, "ko-KR": KO, "ko_KR.UTF-8": KO, "en": EN, "en-US": EN, "C": EN, "en_GB.UTF-8": EN} {
+	for s, want := range map[string]Lang{"ko": KO, "ko-KR": KO, "ko_KR.UTF-8": KO, "en": EN, "en-US": EN, "en_GB.UTF-8": EN} {
 		if got, ok := Parse(s); !ok || got != want {
 			t.Errorf("Parse(%q) = %q, %v; want %q", s, got, ok, want)
 		}
 	}
-	for _, s := range []string{"", "auto", "fr", "korean"} {
+	for _, s := range []string{"", "auto", "fr", "korean", "C", "C.UTF-8", "POSIX"} {
 		if _, ok := Parse(s); ok {
 			t.Errorf("Parse(%q) accepted", s)
 		}
