@@ -18,6 +18,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 const (
@@ -332,6 +333,11 @@ func (a *Adapter) share(ctx context.Context, it *discordgo.Interaction, m messag
 // nobody may.
 func (a *Adapter) request(it *discordgo.Interaction, cmd bot.Command, page int) bot.Request {
 	req := bot.Request{Platform: platform, Team: it.GuildID, Channel: it.ChannelID, Command: cmd, Page: page}
+	// The user's client language: ko is Korean, any other English. An
+	// interaction without one (none should lack it) gets the Bot's default.
+	if it.Locale != "" {
+		req.Lang = i18n.FromLocale(string(it.Locale))
+	}
 	switch {
 	case it.Member != nil:
 		if it.Member.User != nil {
