@@ -197,6 +197,11 @@ func (b *Bot) Lang(l i18n.Lang) i18n.Lang {
 	return b.lang
 }
 
+// Auto reports whether the Bot's language is "auto": text mostly in
+// Hangul is answered in Korean. Adapters may let it override a platform
+// locale for messages a user writes (a DM in Korean).
+func (b *Bot) Auto() bool { return b.auto }
+
 // msg returns the message key in the snapshot's language.
 func (b snapshot) msg(key string, args ...any) string { return i18n.T(b.lang, key, args...) }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 // The handlers in this file are shared by the HTTP endpoints and Socket
@@ -223,6 +224,11 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 		text = strings.TrimSpace(unescaper.Replace(text))
 		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Command: bot.ParseCommand(text)}
 		a.authorize(ctx, &req)
+		// A message written in Hangul tips "auto" to Korean, whatever
+		// the user's locale.
+		if a.bot.Auto() && i18n.Hangul(req.Command.Arg) {
+			req.Lang = i18n.KO
+		}
 		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true}))
 	}, failed)
 	if errors.Is(err, inflight.ErrBusy) {
