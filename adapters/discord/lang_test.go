@@ -3,8 +3,12 @@ package discord
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/i18n"
@@ -48,5 +52,44 @@ func TestLanguageFollowsLocale(t *testing.T) {
 				t.Errorf("locale %q, fallback %s: answer %q, want %q and no %q", tt.locale, tt.fallback, text, tt.want, tt.not)
 			}
 		})
+	}
+}
+
+// Every command and option has a Korean name and description, valid as
+// Discord wants names: lowercase letters, digits, - and _, 1 to 32.
+func TestCommandsLocalized(t *testing.T) {
+	name := regexp.MustCompile(`^[-_\p{L}\p{N}]{1,32}$`)
+	check := func(what, n string, names map[discordgo.Locale]string, descs map[discordgo.Locale]string) {
+		k := names[discordgo.Korean]
+		if !name.MatchString(k) || strings.ToLower(k) != k {
+			t.Errorf("%s: Korean name %q is not a valid Discord name", what, k)
+		}
+		if d := descs[discordgo.Korean]; d == "" || utf8.RuneCountInString(d) > 100 {
+			t.Errorf("%s: Korean description %q, want 1 to 100 characters", what, d)
+		}
+	}
+	for _, c := range Commands() {
+		var names, descs map[discordgo.Locale]string
+		if c.NameLocalizations != nil {
+			names = *c.NameLocalizations
+		}
+		if c.DescriptionLocalizations != nil {
+			descs = *c.DescriptionLocalizations
+		}
+		check("/"+c.Name, c.Name, names, descs)
+		for _, o := range c.Options {
+			check("/"+c.Name+" "+o.Name, o.Name, o.NameLocalizations, o.DescriptionLocalizations)
+		}
+	}
+}
+
+// /talk-subscribe lang:ko becomes talk subscribe --lang ko.
+func TestSubscribeLangOption(t *testing.T) {
+	d := discordgo.ApplicationCommandInteractionData{Name: cmdSubscribe, Options: []*discordgo.ApplicationCommandInteractionDataOption{
+		{Name: optTopics, Type: discordgo.ApplicationCommandOptionString, Value: "kafka"},
+		{Name: optLang, Type: discordgo.ApplicationCommandOptionString, Value: "ko"},
+	}}
+	if got, ok := commandText(d); !ok || got != "subscribe kafka --lang ko" {
+		t.Errorf("commandText = %q, %v; want subscribe kafka --lang ko", got, ok)
 	}
 }
