@@ -366,6 +366,7 @@ func (b snapshot) newCard(t *recaps.Talk) *card {
 			title = b.msg("reference", title)
 		}
 		rep.Links = append(rep.Links, Link{Title: title, URL: l.URL})
+		rep.LinksHeading = b.msg("links")
 	}
 	if l, ok := t.TitleLink(); ok {
 		rep.TitleURL = l.URL
@@ -577,6 +578,7 @@ func (b snapshot) conferenceReply(q string) (Reply, bool) {
 			if c.Link != "" {
 				rep.TitleURL = c.Link
 				rep.Links = append(rep.Links, Link{Title: c.Name, URL: c.Link})
+				rep.LinksHeading = b.msg("links")
 			}
 		}
 		for _, t := range b.talks {
@@ -590,7 +592,7 @@ func (b snapshot) conferenceReply(q string) (Reply, bool) {
 		return Reply{}, false
 	}
 	if len(ids) > 1 {
-		rep.Title, rep.Intro, rep.Fields, rep.Links, rep.TitleURL = b.msg("talks_from", clean(q, 60)), "", nil, nil, ""
+		rep.Title, rep.Intro, rep.Fields, rep.Links, rep.LinksHeading, rep.TitleURL = b.msg("talks_from", clean(q, 60)), "", nil, nil, "", ""
 	}
 	rep.Actions = []Action{{Kind: ActionShare, Label: b.msg("share"), Value: b.encodeAction(ActionShare, 1, q)}}
 	return rep, true

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/url"
 	"reflect"
@@ -349,7 +350,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
 	}
 	if len(rep.Links) > 0 {
-		lines := []textLine{{"*", "Links", "*"}}
+		lines := []textLine{{"*", cmp.Or(rep.LinksHeading, "Links"), "*"}}
 		for _, l := range rep.Links {
 			lines = append(lines, textLine{"• ", link(l.Title, l.URL), ""})
 		}
