@@ -93,3 +93,14 @@ func TestSubscribeLangOption(t *testing.T) {
 		t.Errorf("commandText = %q, %v; want subscribe kafka --lang ko", got, ok)
 	}
 }
+
+// A shared answer names its sharer in the sharer's language.
+func TestSharedAttributionLanguage(t *testing.T) {
+	rep := bot.Reply{Title: "x", Outcome: bot.OutcomeOK}
+	if got := shared(rep, "42", i18n.KO).Content; got != "<@42> 님이 공유" {
+		t.Errorf("Korean attribution %q", got)
+	}
+	if got := shared(rep, "42", i18n.EN).Content; got != "Shared by <@42>" {
+		t.Errorf("English attribution %q", got)
+	}
+}

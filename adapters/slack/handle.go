@@ -131,15 +131,15 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 // channels the bot is not in), and falls back to chat.postMessage only
 // when that fails (an expired response_url).
 func (a *Adapter) share(ctx context.Context, cb slackapi.InteractionCallback, req bot.Request, rep bot.Reply) {
-	m := render(rep, view{public: true, sharedBy: req.User})
+	m := render(rep, view{public: true, sharedBy: req.User, lang: a.bot.Lang(req.Lang)})
 	m.ResponseType = responseInChannel
 	if err := a.respond(ctx, cb.ResponseURL, m); err != nil {
 		a.log.InfoContext(ctx, "share through response_url failed; posting with chat.postMessage", "channel", req.Channel, "err", webapi.Redact(err))
 		if _, err := a.post(ctx, req.Channel, cb.Container.ThreadTs, m); err != nil {
 			a.log.WarnContext(ctx, "share to channel", "channel", req.Channel, "err", err)
-			note := "Sorry, sharing failed on our side. Please try again shortly."
+			note := i18n.T(a.bot.Lang(req.Lang), "share_failed_sorry")
 			if errors.Is(err, bot.ErrChannelGone) {
-				note = "I can't post in this channel. Invite me first (`/invite @talkbot`), then share again."
+				note = i18n.T(a.bot.Lang(req.Lang), "share_not_member")
 			}
 			if err := a.respond(ctx, cb.ResponseURL, notice(note)); err != nil {
 				a.log.ErrorContext(ctx, "answer button through response_url", "kind", "share", "err", webapi.Redact(err))
