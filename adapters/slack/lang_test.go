@@ -87,3 +87,22 @@ func TestHangulDMTipsAuto(t *testing.T) {
 		}
 	}
 }
+
+// The recap form opens in the user's language.
+func TestFormLanguage(t *testing.T) {
+	e, _ := newFormEnv(t)
+	e.command(t, "UKO", "C1", "add")
+	_, view := e.opened(t, 0)
+	title, _ := view["title"].(map[string]any)
+	if title["text"] != "발표 요약 공유" {
+		t.Errorf("Korean form title %v", title["text"])
+	}
+	if s := joined(view["blocks"]); !strings.Contains(s, "요약") || !strings.Contains(s, "배운 점") || strings.Contains(s, "Lessons for us") {
+		t.Errorf("Korean form labels:\n%.600s", s)
+	}
+	e.command(t, "UEN", "C1", "add")
+	_, view = e.opened(t, 1)
+	if title, _ := view["title"].(map[string]any); title["text"] != "Share a talk recap" {
+		t.Errorf("English form title %v", title["text"])
+	}
+}
