@@ -104,3 +104,20 @@ func TestSharedAttributionLanguage(t *testing.T) {
 		t.Errorf("English attribution %q", got)
 	}
 }
+
+// The recap form opens in the user's language.
+func TestFormLanguage(t *testing.T) {
+	b, _ := storeBot(t)
+	e := newEnv(t, b, Config{})
+	for locale, want := range map[string][]string{"ko": {"발표 요약 공유", "발표 제목", "배운 점 (선택)"}, "en-US": {"Share a talk recap", "Title of the talk", "Lessons for your team (optional)"}} {
+		_, _, body := e.do(t, withLocale(t, talkJSON("add"), locale))
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("locale %s: form lacks %q:\n%.500s", locale, w, body)
+			}
+		}
+		if strings.Contains(string(body), "EXTRA") {
+			t.Errorf("locale %s: a label was formatted with a stray argument:\n%s", locale, body)
+		}
+	}
+}

@@ -80,6 +80,7 @@ func TestPlurals(t *testing.T) {
 		{EN, "summary", nil, "Summary"},
 		{EN, "lessons", nil, "Lessons learned"},
 		{"xx", "summary", nil, "Summary"},
+		{EN, "summary", []any{10}, "Summary"}, // an argument the message does not use is ignored
 	} {
 		if got := T(c.l, c.key, c.args...); got != c.want {
 			t.Errorf("T(%s, %s, %v) = %q, want %q", c.l, c.key, c.args, got, c.want)
