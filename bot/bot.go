@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/search"
 )
@@ -39,6 +40,10 @@ type Request struct {
 	// subscription, as the adapter determined with the platform's own
 	// permission model.
 	CanManage bool
+
+	// Lang is the language of the answer, as the adapter determined it
+	// for the user; empty means the Bot's default (Options.Lang).
+	Lang i18n.Lang
 }
 
 // Options configures a Bot. The zero value of each field is a usable default.
@@ -57,6 +62,11 @@ type Options struct {
 	NextDigest func(time.Time) time.Time
 	// Observer is told about every request; nil means none.
 	Observer Observer
+	// Lang is the language of answers whose request has none, and of
+	// digests of channels subscribed without one; default English.
+	// i18n.Auto (the default of [bot] language) answers such requests in
+	// Korean when their text is mostly Hangul, else in English.
+	Lang i18n.Lang
 }
 
 // Bot answers requests. It is safe for concurrent use.
@@ -72,7 +82,9 @@ type Bot struct {
 	nextDigest func(time.Time) time.Time
 	observer   Observer
 	long       longArgs                          // arguments of buttons too long for their values
-	help       []string                          // the help text's command lines
+	lang       i18n.Lang                         // the default language
+	auto       bool                              // Hangul text without a language is answered in Korean
+	help       map[i18n.Lang][]string            // the help text's command lines, per language
 	senders    atomic.Pointer[map[string]Sender] // the digest's, for joining at subscribe
 
 	lib atomic.Pointer[library] // the current library; replaced whole (see change)
@@ -90,7 +102,12 @@ func New(c *recaps.Corpus, o Options) *Bot {
 		store:      o.Store,
 		nextDigest: o.NextDigest,
 		observer:   o.Observer,
+		lang:       i18n.EN,
 	}
+	if l, ok := i18n.Parse(string(o.Lang)); ok {
+		b.lang = l
+	}
+	b.auto = o.Lang == i18n.Auto
 	b.now = o.Now
 	if b.now == nil {
 		b.now = time.Now
@@ -106,7 +123,10 @@ func New(c *recaps.Corpus, o Options) *Bot {
 	} else {
 		b.rnd = rand.IntN
 	}
-	b.help = helpLines()
+	b.help = map[i18n.Lang][]string{}
+	for _, l := range i18n.Langs {
+		b.help[l] = helpLines(l)
+	}
 	talks := make([]*recaps.Talk, len(c.Talks))
 	for i := range c.Talks {
 		talks[i] = &c.Talks[i]
@@ -142,9 +162,14 @@ func (b *Bot) Handle(ctx context.Context, r Request) Reply {
 	if cmd.Verb == "" {
 		cmd.Verb = VerbSearch
 	}
-	rep := specOf(cmd.Verb).handler(b.snapshot(), ctx, r)
+	s := b.snapshot()
+	s.lang = b.Lang(r.Lang)
+	if r.Lang == "" && b.auto && i18n.Hangul(cmd.Arg) {
+		s.lang = i18n.KO
+	}
+	rep := specOf(cmd.Verb).handler(s, ctx, r)
 	if cmd.Cut {
-		rep.Footer = strings.TrimSpace(fmt.Sprintf("Only the first %d characters of your text were read; the rest was ignored. %s", MaxQuery, rep.Footer))
+		rep.Footer = strings.TrimSpace(s.msg("cut", MaxQuery) + " " + rep.Footer)
 	}
 	d := time.Since(start)
 	b.log.InfoContext(ctx, "request", "platform", r.Platform, "command", string(cmd.Verb), "outcome", string(rep.Outcome), "latency", d)
@@ -163,6 +188,23 @@ func (b *Bot) Reject(ctx context.Context, platform, reason string) {
 	}
 }
 
+// Lang returns l if it is a language of the catalog, else the Bot's
+// default language.
+func (b *Bot) Lang(l i18n.Lang) i18n.Lang {
+	if l == i18n.KO || l == i18n.EN {
+		return l
+	}
+	return b.lang
+}
+
+// Auto reports whether the Bot's language is "auto": text mostly in
+// Hangul is answered in Korean. Adapters may let it override a platform
+// locale for messages a user writes (a DM in Korean).
+func (b *Bot) Auto() bool { return b.auto }
+
+// msg returns the message key in the snapshot's language.
+func (b snapshot) msg(key string, args ...any) string { return i18n.T(b.lang, key, args...) }
+
 // Logger returns the bot's logger, for adapters that log in its name.
 func (b *Bot) Logger() *slog.Logger { return b.log }
 
@@ -178,25 +220,25 @@ func (b snapshot) speakerCommand(_ context.Context, r Request) Reply {
 	if rep, ok := b.speakerReply(q); ok {
 		return rep
 	}
-	return b.noResults(q, "No speaker matches", suggestSpeaker)
+	return b.noResults(q, b.msg("no_speaker_match"), suggestSpeaker)
 }
 
 func (b snapshot) showCommand(_ context.Context, r Request) Reply {
 	if r.Command.Arg == "" {
-		return usage("Which talk? Give its id, as shown under each talk: talk show <id>.")
+		return usage(b.msg("which_talk"))
 	}
 	t, ok := b.byID[strings.ToLower(r.Command.Arg)]
 	if !ok {
-		return b.noResults(r.Command.Arg, "No talk has the id", -1)
+		return b.noResults(r.Command.Arg, b.msg("no_talk_id"), -1)
 	}
 	return b.talkReply(t, "")
 }
 
 func (b snapshot) randomCommand(context.Context, Request) Reply {
 	if len(b.talks) == 0 {
-		return usage("The corpus has no talks.")
+		return usage(b.msg("no_talks"))
 	}
-	return b.talkReply(b.talks[b.rnd(len(b.talks))], "A random talk")
+	return b.talkReply(b.talks[b.rnd(len(b.talks))], b.msg("random_talk"))
 }
 
 func usage(msg string) Reply {
@@ -205,9 +247,9 @@ func usage(msg string) Reply {
 
 // failure logs an internal error and answers with a message that reveals
 // nothing of it.
-func (b *Bot) failure(ctx context.Context, op string, err error) Reply {
+func (b snapshot) failure(ctx context.Context, op string, err error) Reply {
 	b.log.ErrorContext(ctx, op, "err", err)
-	return Reply{Intro: "Sorry, something went wrong on our side. It has been logged; please try again shortly.", Outcome: OutcomeError}
+	return Reply{Intro: b.msg("sorry"), Outcome: OutcomeError}
 }
 
 func (b snapshot) searchReply(q string, page int) Reply {
@@ -226,38 +268,34 @@ func (b snapshot) searchReply(q string, page int) Reply {
 	}
 	hits, total := b.index.Search(q, k)
 	if total == 0 {
-		return b.noResults(q, "No talks match", -1)
+		return b.noResults(q, b.msg("no_talks_match"), -1)
 	}
 	quoted := "“" + clean(q, 80) + "”"
 	if pages := (total + b.pageSize - 1) / b.pageSize; page > pages {
-		return usage(fmt.Sprintf("There are no more results for %s.", quoted))
+		return usage(b.msg("no_more_results", quoted))
 	}
 	first := (page - 1) * b.pageSize
 	end := min(first+b.pageSize, len(hits))
 	var rep Reply
 	if page == 1 {
-		intro := fmt.Sprintf("Best of %d talks for %s", total, quoted)
-		if total == 1 {
-			intro = "The one talk for " + quoted
-		}
-		rep = b.talkReply(hits[0].Talk, intro)
+		rep = b.talkReply(hits[0].Talk, b.msg("best_of", total, quoted))
 		first = 1
 	} else {
-		rep = Reply{Title: fmt.Sprintf("Results for %s, page %d", quoted, page), Outcome: OutcomeOK}
+		rep = Reply{Title: b.msg("results_page", quoted, page), Outcome: OutcomeOK}
 	}
 	for i := first; i < end; i++ {
 		rep.Items = append(rep.Items, b.hitItem(i+1, hits[i].Talk))
 	}
 	if page == 1 && len(rep.Items) > 0 {
-		rep.ItemsHeading = "More results"
+		rep.ItemsHeading = b.msg("more_results")
 	}
 	rep.Actions = nil
 	if end < total {
-		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: "Next results", Value: b.encodeAction(ActionNext, page+1, q)})
+		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: b.msg("next_results"), Value: b.encodeAction(ActionNext, page+1, q)})
 	}
-	rep.Actions = append(rep.Actions, Action{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, page, q)})
+	rep.Actions = append(rep.Actions, Action{Kind: ActionShare, Label: b.msg("share"), Value: b.encodeAction(ActionShare, page, q)})
 	if total > b.pageSize {
-		rep.Footer = strings.TrimSpace(fmt.Sprintf("Results %d–%d of %d. %s", (page-1)*b.pageSize+1, end, total, rep.Footer))
+		rep.Footer = strings.TrimSpace(b.msg("results_range", (page-1)*b.pageSize+1, end, total) + " " + rep.Footer)
 	}
 	return rep
 }
@@ -286,7 +324,7 @@ type card struct {
 }
 
 func (b snapshot) card(t *recaps.Talk) *card {
-	if c, ok := b.cached(t); ok {
+	if c, ok := b.cached(t, b.lang); ok {
 		return c
 	}
 	return b.newCard(t) // a talk from outside this library; not cached
@@ -294,13 +332,16 @@ func (b snapshot) card(t *recaps.Talk) *card {
 
 func (b snapshot) newCard(t *recaps.Talk) *card {
 	rep := Reply{Title: t.Title, Outcome: OutcomeOK}
+	if b.lang == i18n.EN && t.TitleEN != "" && t.TitleEN != t.Title {
+		rep.Title += " · " + t.TitleEN
+	}
 	conf := b.confName(t.Conference)
 	if c, ok := b.conference(t.Conference); ok && c.Date != "" {
 		conf += " (" + c.Date + ")"
 	}
-	rep.Fields = append(rep.Fields, Field{"Conference", conf})
+	rep.Fields = append(rep.Fields, Field{b.msg("conference"), conf})
 	if t.Track != "" {
-		rep.Fields = append(rep.Fields, Field{"Track", t.Track})
+		rep.Fields = append(rep.Fields, Field{b.msg("track"), t.Track})
 	}
 	if len(t.Speakers) > 0 {
 		var ss []string
@@ -311,20 +352,21 @@ func (b snapshot) newCard(t *recaps.Talk) *card {
 			}
 			ss = append(ss, x)
 		}
-		rep.Fields = append(rep.Fields, Field{"Speakers", strings.Join(ss, "\n")})
+		rep.Fields = append(rep.Fields, Field{b.msg("speakers_field"), strings.Join(ss, "\n")})
 	}
-	rep.Sections = append(rep.Sections, Section{Heading: "Summary", Bullets: t.Summary})
+	rep.Sections = append(rep.Sections, Section{Heading: b.msg("summary"), Bullets: t.Summary})
 	if len(t.Lessons) > 0 {
-		rep.Sections = append(rep.Sections, Section{Heading: "Lessons learned", Bullets: t.Lessons})
+		rep.Sections = append(rep.Sections, Section{Heading: b.msg("lessons"), Bullets: t.Lessons})
 	}
 	// Only the talk's own video or slides go behind the title; references
 	// (a project, a book, another talk) are listed and say so.
 	for _, l := range t.Links {
 		title := cmp.Or(l.Title, l.URL)
 		if !l.Material() {
-			title = "Reference: " + title
+			title = b.msg("reference", title)
 		}
 		rep.Links = append(rep.Links, Link{Title: title, URL: l.URL})
+		rep.LinksHeading = b.msg("links")
 	}
 	if l, ok := t.TitleLink(); ok {
 		rep.TitleURL = l.URL
@@ -334,9 +376,9 @@ func (b snapshot) newCard(t *recaps.Talk) *card {
 		if d, _, ok := strings.Cut(t.Created, "T"); ok {
 			by += " · " + d
 		}
-		rep.Fields = append(rep.Fields, Field{"Shared by", by})
+		rep.Fields = append(rep.Fields, Field{b.msg("shared_by"), by})
 	}
-	rep.Footer = "id: " + t.ID + " · tags: " + strings.Join(t.Tags, ", ")
+	rep.Footer = b.msg("footer_id_tags", t.ID, strings.Join(t.Tags, ", "))
 	rep.Fields, rep.Sections, rep.Links = slices.Clip(rep.Fields), slices.Clip(rep.Sections), slices.Clip(rep.Links)
 	detail := b.confName(t.Conference)
 	if names := t.SpeakerNames(); len(names) > 0 {
@@ -345,8 +387,8 @@ func (b snapshot) newCard(t *recaps.Talk) *card {
 	return &card{
 		rep:    rep,
 		detail: detail,
-		show:   Action{Kind: ActionShow, Label: "Show full recap", Value: b.encodeAction(ActionShow, 0, t.ID)},
-		share:  Action{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "show "+t.ID)},
+		show:   Action{Kind: ActionShow, Label: b.msg("show_full"), Value: b.encodeAction(ActionShow, 0, t.ID)},
+		share:  Action{Kind: ActionShare, Label: b.msg("share"), Value: b.encodeAction(ActionShare, 1, "show "+t.ID)},
 	}
 }
 
@@ -356,7 +398,7 @@ func (b snapshot) talkReply(t *recaps.Talk, intro string) Reply {
 	c := b.card(t)
 	rep := c.rep
 	rep.Intro = intro
-	if t.TitleEN != "" && t.TitleEN != t.Title {
+	if b.lang != i18n.EN && t.TitleEN != "" && t.TitleEN != t.Title {
 		rep.Intro = strings.TrimSpace(intro + "\n" + t.TitleEN)
 	}
 	rep.Actions = []Action{c.share}
@@ -384,15 +426,15 @@ func (b snapshot) speakerReply(q string) (Reply, bool) {
 	}
 	name := who.Label()
 	if len(talks) == 1 {
-		rep := b.talkReply(talks[0], "The talk by "+name)
-		rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "speaker "+q)}}
+		rep := b.talkReply(talks[0], b.msg("talk_by", name))
+		rep.Actions = []Action{{Kind: ActionShare, Label: b.msg("share"), Value: b.encodeAction(ActionShare, 1, "speaker "+q)}}
 		return rep, true
 	}
-	rep := Reply{Title: "Talks by " + name, Intro: fmt.Sprintf("%d talks", len(talks)), Outcome: OutcomeOK}
+	rep := Reply{Title: b.msg("talks_by", name), Intro: b.msg("n_talks", len(talks)), Outcome: OutcomeOK}
 	for i, t := range talks {
 		rep.Items = append(rep.Items, b.hitItem(i+1, t))
 	}
-	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "speaker "+q)}}
+	rep.Actions = []Action{{Kind: ActionShare, Label: b.msg("share"), Value: b.encodeAction(ActionShare, 1, "speaker "+q)}}
 	return rep, true
 }
 
@@ -441,34 +483,31 @@ func (b snapshot) speakerNames(n int) []string {
 func (b snapshot) speakersReply(page int) Reply {
 	per := 2 * b.pageSize
 	if len(b.people) == 0 {
-		return usage("The corpus has no speakers.")
+		return usage(b.msg("no_speakers"))
 	}
 	if pages := (len(b.people) + per - 1) / per; page > pages {
-		return usage("There are no more speakers.")
+		return usage(b.msg("no_more_speakers"))
 	}
 	first := (page - 1) * per
 	end := min(first+per, len(b.people))
-	rep := Reply{Title: "Speakers", Intro: fmt.Sprintf("%d speakers.", len(b.people)), Outcome: OutcomeOK}
+	rep := Reply{Title: b.msg("speakers_title"), Intro: b.msg("n_speakers", len(b.people)), Outcome: OutcomeOK}
 	if page > 1 {
-		rep.Title = fmt.Sprintf("Speakers, page %d", page)
+		rep.Title = b.msg("speakers_page", page)
 	}
 	for i, p := range b.people[first:end] {
-		detail := fmt.Sprintf("%d talks", p.talks)
-		if p.talks == 1 {
-			detail = "1 talk"
-		}
+		detail := b.msg("n_talks", p.talks)
 		if p.Team != "" {
 			detail += " · " + p.Team
 		}
 		rep.Items = append(rep.Items, Item{
 			Text:   fmt.Sprintf("%d. %s", first+i+1, p.Label()),
 			Detail: detail,
-			Action: &Action{Kind: ActionNext, Label: "List talks", Value: b.encodeAction(ActionNext, 1, "speaker "+p.Name)},
+			Action: &Action{Kind: ActionNext, Label: b.msg("list_talks"), Value: b.encodeAction(ActionNext, 1, "speaker "+p.Name)},
 		})
 	}
 	if end < len(b.people) {
-		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: "Next speakers", Value: b.encodeAction(ActionNext, page+1, "speakers")})
-		rep.Footer = fmt.Sprintf("Speakers %d–%d of %d.", first+1, end, len(b.people))
+		rep.Actions = append(rep.Actions, Action{Kind: ActionNext, Label: b.msg("next_speakers"), Value: b.encodeAction(ActionNext, page+1, "speakers")})
+		rep.Footer = b.msg("speakers_range", first+1, end, len(b.people))
 	}
 	return rep
 }
@@ -531,20 +570,21 @@ func (b snapshot) conferenceReply(q string) (Reply, bool) {
 			}
 			rep.Intro = c.About
 			if c.Date != "" {
-				rep.Fields = append(rep.Fields, Field{"Date", strings.Trim(c.Date+" – "+c.EndDate, " –")})
+				rep.Fields = append(rep.Fields, Field{b.msg("date"), strings.Trim(c.Date+" – "+c.EndDate, " –")})
 			}
 			if c.Venue != "" {
-				rep.Fields = append(rep.Fields, Field{"Venue", c.Venue})
+				rep.Fields = append(rep.Fields, Field{b.msg("venue"), c.Venue})
 			}
 			if c.Link != "" {
 				rep.TitleURL = c.Link
 				rep.Links = append(rep.Links, Link{Title: c.Name, URL: c.Link})
+				rep.LinksHeading = b.msg("links")
 			}
 		}
 		for _, t := range b.talks {
 			if t.Conference == id {
 				rep.Items = append(rep.Items, b.hitItem(len(rep.Items)+1, t))
-				rep.ItemsHeading = "Talks"
+				rep.ItemsHeading = b.msg("talks_heading")
 			}
 		}
 	}
@@ -552,20 +592,20 @@ func (b snapshot) conferenceReply(q string) (Reply, bool) {
 		return Reply{}, false
 	}
 	if len(ids) > 1 {
-		rep.Title, rep.Intro, rep.Fields, rep.Links, rep.TitleURL = "Talks from "+clean(q, 60), "", nil, nil, ""
+		rep.Title, rep.Intro, rep.Fields, rep.Links, rep.LinksHeading, rep.TitleURL = b.msg("talks_from", clean(q, 60)), "", nil, nil, "", ""
 	}
-	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, q)}}
+	rep.Actions = []Action{{Kind: ActionShare, Label: b.msg("share"), Value: b.encodeAction(ActionShare, 1, q)}}
 	return rep, true
 }
 
 func (b snapshot) conferencesReply() Reply {
-	rep := Reply{Title: "Conferences", Intro: fmt.Sprintf("%d talks from %d conferences.", len(b.talks), len(b.conferences)), Outcome: OutcomeOK}
+	rep := Reply{Title: b.msg("conferences_title"), Intro: b.msg("conferences_intro", len(b.talks), len(b.conferences)), Outcome: OutcomeOK}
 	for _, c := range b.conferences {
 		detail := cmp.Or(c.Date, strconv.Itoa(c.Year))
 		if c.Venue != "" {
 			detail += " · " + c.Venue
 		}
-		detail += fmt.Sprintf(" · %d talks", b.confCount[c.ID])
+		detail += " · " + b.msg("n_talks", b.confCount[c.ID])
 		name := c.Name
 		if c.NameKO != "" {
 			name += " (" + c.NameKO + ")"
@@ -573,7 +613,7 @@ func (b snapshot) conferencesReply() Reply {
 		rep.Items = append(rep.Items, Item{
 			Text:   name,
 			Detail: detail,
-			Action: &Action{Kind: ActionNext, Label: "List talks", Value: b.encodeAction(ActionNext, 1, c.ID)},
+			Action: &Action{Kind: ActionNext, Label: b.msg("list_talks"), Value: b.encodeAction(ActionNext, 1, c.ID)},
 		})
 	}
 	return rep
@@ -581,13 +621,13 @@ func (b snapshot) conferencesReply() Reply {
 
 func (b snapshot) helpReply() Reply {
 	return Reply{
-		Title: "talkbot: conference talk recaps",
-		Intro: "Ask about talks from DEVIEW, WOOWACON and Daangn tech meetups, in Korean or English.",
+		Title: b.msg("help_title"),
+		Intro: b.msg("help_intro"),
 		Sections: []Section{{
-			Heading: "Commands",
-			Bullets: b.help,
+			Heading: b.msg("help_commands"),
+			Bullets: b.help[b.lang],
 		}},
-		Footer:  "A conference name or year works as a query too: talk deview, talk 우아콘, talk 2024.",
+		Footer:  b.msg("help_footer"),
 		Outcome: OutcomeOK,
 	}
 }

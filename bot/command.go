@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 // Verb names a core command.
@@ -73,7 +75,7 @@ type verbSpec struct {
 	store   bool   // reads or writes the store
 	manage  bool   // checks Request.CanManage
 	form    bool   // chat adapters open a form (Bot.Form)
-	help    string // the help line; empty for the search, which help lists first
+	help    string // the help line's catalog key (bot/i18n)
 	handler func(b snapshot, ctx context.Context, r Request) Reply
 }
 
@@ -81,47 +83,47 @@ type verbSpec struct {
 // (any text that does not start with a command word) comes first.
 var commands = []verbSpec{
 	{verb: VerbSearch, arg: argOptional,
-		help:    "talk <query>: talks on a topic, e.g. talk sharding, talk 샤딩, talk kafka",
+		help:    "help_search",
 		handler: snapshot.searchCommand},
 	{verb: VerbSpeaker, names: []string{"speaker", "speakers", "by", "발표자"}, arg: argOptional,
-		help:    "talk speaker <name>: a speaker's talks, e.g. talk speaker Johnny, talk speaker 임문규; talk speakers lists them all",
+		help:    "help_speaker",
 		handler: snapshot.speakerCommand},
 	{verb: VerbShow, names: []string{"show", "id"}, arg: argOptional,
-		help:    "talk show <id>: one talk's full recap",
+		help:    "help_show",
 		handler: snapshot.showCommand},
 	{verb: VerbRandom, names: []string{"random", "랜덤"},
-		help:    "talk random: a random talk",
+		help:    "help_random",
 		handler: snapshot.randomCommand},
 	{verb: VerbWeek, names: []string{"week", "weekly", "이번주"}, store: true,
-		help:    "talk week: this week's talk of the week",
+		help:    "help_week",
 		handler: snapshot.weekReply},
 	{verb: VerbConferences, names: []string{"conferences", "conference", "confs", "컨퍼런스"},
-		help:    "talk conferences: the conferences in the corpus",
+		help:    "help_conferences",
 		handler: func(b snapshot, _ context.Context, _ Request) Reply { return b.conferencesReply() }},
 	{verb: VerbSubscribe, names: []string{"subscribe", "구독"}, arg: argOptional, store: true, manage: true,
-		help:    "talk subscribe [topic …]: post the talk of the week in this channel (admins)",
+		help:    "help_subscribe",
 		handler: snapshot.subscription},
 	{verb: VerbUnsubscribe, names: []string{"unsubscribe", "구독취소"}, store: true, manage: true,
-		help:    "talk unsubscribe: stop this channel's digest (admins)",
+		help:    "help_unsubscribe",
 		handler: snapshot.subscription},
 	{verb: VerbSubscriptions, names: []string{"subscriptions", "구독목록"}, store: true,
-		help:    "talk subscriptions: this channel's digest and its next delivery",
+		help:    "help_subscriptions",
 		handler: snapshot.subscription},
 	{verb: VerbAdd, names: []string{"add", "추가"}, store: true, form: true,
-		help:    "talk add: share a recap of a talk you heard (a form opens); it is searchable at once",
+		help:    "help_add",
 		handler: snapshot.addCommand},
 	{verb: VerbEdit, names: []string{"edit", "수정"}, arg: argOptional, store: true, manage: true, form: true,
-		help:    "talk edit <id>: change a recap you shared (its author and admins)",
+		help:    "help_edit",
 		handler: snapshot.editCommand},
 	{verb: VerbRemove, names: []string{"remove", "delete", "삭제"}, arg: argOptional, store: true, manage: true,
-		help:    "talk remove <id>: remove a recap you shared (its author and admins)",
+		help:    "help_remove",
 		handler: snapshot.removeCommand},
 	{verb: VerbHelp, names: []string{"help", "도움말", "?"},
-		help:    "talk help: this message",
+		help:    "help_help",
 		handler: func(b snapshot, _ context.Context, _ Request) Reply { return b.helpReply() }},
 	{verb: verbForgotten,
-		handler: func(snapshot, context.Context, Request) Reply {
-			return usage("This button belongs to an answer talkbot no longer remembers (it has restarted since, or the answer is old). Please run the command again.")
+		handler: func(b snapshot, _ context.Context, _ Request) Reply {
+			return usage(b.msg("forgotten"))
 		}},
 }
 
@@ -181,12 +183,12 @@ func (c Command) String() string {
 	return strings.TrimSpace(s.names[0] + " " + c.Arg)
 }
 
-// helpLines returns the help text's bullets, one per command.
-func helpLines() []string {
+// helpLines returns the help text's bullets in l, one per command.
+func helpLines(l i18n.Lang) []string {
 	lines := make([]string, 0, len(commands))
 	for _, c := range commands {
 		if c.help != "" {
-			lines = append(lines, c.help)
+			lines = append(lines, i18n.T(l, c.help))
 		}
 	}
 	return lines

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 // Every verb has exactly one row, every row a help line, and the help
@@ -21,7 +23,7 @@ func TestCommandTable(t *testing.T) {
 		for _, c := range commands {
 			if c.verb == v {
 				n++
-				if c.help == "" || !slices.Contains(help.Sections[0].Bullets, c.help) {
+				if c.help == "" || !slices.Contains(help.Sections[0].Bullets, i18n.T(i18n.EN, c.help)) {
 					t.Errorf("verb %s: help line %q missing from the help reply", v, c.help)
 				}
 				for _, name := range c.names {

@@ -93,7 +93,7 @@ func (bot *Bot) Form(ctx context.Context, r Request) (Form, *Reply) {
 // contribUnavailable says why recaps cannot be contributed here, or nil.
 func (b snapshot) contribUnavailable() *Reply {
 	if b.store == nil {
-		rep := usage("Sharing recaps needs a store: this talkbot runs without one. Write a recap file (recaps/FORMAT.md) and point [recaps] dir at its directory instead.")
+		rep := usage(b.msg("contrib_no_store"))
 		return &rep
 	}
 	return nil
@@ -105,20 +105,20 @@ func (b snapshot) contribUnavailable() *Reply {
 func (b snapshot) editable(r Request, id, what string) (Contribution, *Reply) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if id == "" {
-		rep := usage(fmt.Sprintf("Which recap? Give its id, as shown under it: talk %s <id>.", what))
+		rep := usage(b.msg("contrib_which", what))
 		return Contribution{}, &rep
 	}
 	c, ok := b.contrib[id]
 	if !ok {
 		if _, shipped := b.byID[id]; shipped {
-			rep := Reply{Intro: fmt.Sprintf("%s ships with talkbot: it lives in the binary (or in recaps.dir), not in chat, so it cannot be changed from here. Edit its Markdown file instead.", id), Outcome: OutcomeForbidden}
+			rep := Reply{Intro: b.msg("contrib_shipped", id), Outcome: OutcomeForbidden}
 			return Contribution{}, &rep
 		}
-		rep := b.noResults(id, "No contributed recap has the id", -1)
+		rep := b.noResults(id, b.msg("no_contrib_id"), -1)
 		return Contribution{}, &rep
 	}
 	if c.Talk.AuthorID != authorID(r) && !r.CanManage {
-		rep := Reply{Intro: fmt.Sprintf("Only %s, who shared this recap, and admins can %s it.", cmpOr(c.Talk.Author, "its author"), what), Outcome: OutcomeForbidden}
+		rep := Reply{Intro: b.msg("contrib_only_author_"+what, cmpOr(c.Talk.Author, b.msg("contrib_its_author"))), Outcome: OutcomeForbidden}
 		return Contribution{}, &rep
 	}
 	return c, nil
@@ -137,7 +137,7 @@ func (b snapshot) addCommand(_ context.Context, r Request) Reply {
 	if rep := b.contribUnavailable(); rep != nil {
 		return *rep
 	}
-	return usage("Sharing a recap opens a form: run /talk add in Slack or Discord. Here, write a recap file (recaps/FORMAT.md) and point [recaps] dir at its directory.")
+	return usage(b.msg("contrib_add_form"))
 }
 
 // editCommand answers "talk edit <id>" where no form can be shown.
@@ -148,7 +148,7 @@ func (b snapshot) editCommand(_ context.Context, r Request) Reply {
 	if _, rep := b.editable(r, r.Command.Arg, "edit"); rep != nil {
 		return *rep
 	}
-	return usage("Editing a recap opens a form: run /talk edit " + r.Command.Arg + " in Slack or Discord.")
+	return usage(b.msg("contrib_edit_form", r.Command.Arg))
 }
 
 // removeCommand answers "talk remove <id>".
@@ -158,7 +158,9 @@ func (b snapshot) removeCommand(ctx context.Context, r Request) Reply {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	c, rep := b.Bot.snapshot().editable(r, r.Command.Arg, "remove")
+	fresh := b.Bot.snapshot()
+	fresh.lang = b.lang
+	c, rep := fresh.editable(r, r.Command.Arg, "remove")
 	if rep != nil {
 		return *rep
 	}
@@ -169,7 +171,7 @@ func (b snapshot) removeCommand(ctx context.Context, r Request) Reply {
 		delete(talks, c.Talk.ID)
 		delete(contrib, c.Talk.ID)
 	})
-	return Reply{Title: "Removed", Intro: fmt.Sprintf("The recap “%s” (%s) is removed: search no longer finds it.", c.Talk.Title, c.Talk.ID), Outcome: OutcomeOK}
+	return Reply{Title: b.msg("removed"), Intro: b.msg("removed_intro", c.Talk.Title, c.Talk.ID), Outcome: OutcomeOK}
 }
 
 // Submit validates a recap form with the rules of talkbot lint, saves the
@@ -181,13 +183,14 @@ func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldEr
 	bot.mu.Lock() // one submission at a time: ids and keys stay unique
 	defer bot.mu.Unlock()
 	b := bot.snapshot()
+	b.lang = bot.Lang(s.Request.Lang)
 	if rep := b.contribUnavailable(); rep != nil {
 		return *rep, nil
 	}
 	if s.Key != "" {
 		for _, c := range b.contrib {
 			if c.Key == s.Key {
-				return b.savedReply(b.byID[c.Talk.ID], "Saved"), nil
+				return b.savedReply(b.byID[c.Talk.ID], "saved_intro"), nil
 			}
 		}
 	}
@@ -225,16 +228,18 @@ func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldEr
 		return b.failure(ctx, "save recap", err), nil
 	}
 	bot.apply([]Contribution{c}, nil)
-	what := "Saved"
+	what := "saved_intro"
 	if s.Edit != "" {
-		what = "Updated"
+		what = "updated_intro"
 	}
-	return bot.snapshot().savedReply(bot.snapshot().byID[t.ID], what), nil
+	after := bot.snapshot()
+	after.lang = b.lang
+	return after.savedReply(after.byID[t.ID], what), nil
 }
 
 // savedReply shows a saved recap to its author, with the usual buttons.
 func (b snapshot) savedReply(t *recaps.Talk, what string) Reply {
-	rep := b.talkReply(t, fmt.Sprintf("%s: your recap is searchable now (id %s). Edit it with talk edit %s, remove it with talk remove %s.", what, t.ID, t.ID, t.ID))
+	rep := b.talkReply(t, b.msg(what, t.ID))
 	return rep
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -410,7 +411,7 @@ func (d *Digest) deliver(ctx context.Context, w Week, j *job) (outcome string, a
 	if out, again, ok := d.claim(send, log, w, j); !ok {
 		return out, again
 	}
-	id, err := s.Send(send, ch, d.b.digestReply(w, j.p.Talk), key)
+	id, err := s.Send(send, ch, d.b.digestReply(w, j.p.Talk, j.p.Sub.Lang), key)
 	if err != nil {
 		return d.failed(ctx, log, j, s, "post", err)
 	}
@@ -589,8 +590,10 @@ func (b *Bot) join(ctx context.Context, ch ChannelRef) error {
 }
 
 // digestReply is the post a channel gets.
-func (b *Bot) digestReply(w Week, t *recaps.Talk) Reply {
-	rep := b.snapshot().talkReply(t, b.weekIntro(w))
+func (b *Bot) digestReply(w Week, t *recaps.Talk, lang i18n.Lang) Reply {
+	s := b.snapshot()
+	s.lang = b.Lang(lang)
+	rep := s.talkReply(t, s.weekIntro(w))
 	rep.Actions = nil
 	return rep
 }

@@ -201,7 +201,7 @@ func TestSubscriptionCommands(t *testing.T) {
 	for _, f := range rep.Fields {
 		fields += f.Name + "=" + f.Value + ";"
 	}
-	want := "Topics=kafka;Next delivery=Mon Nov 30 2026, 09:00 KST (Asia/Seoul);"
+	want := "Topics=kafka;Language=English;Next delivery=Mon Nov 30 2026, 09:00 KST (Asia/Seoul);"
 	if fields != want {
 		t.Errorf("subscriptions fields: got %q, want %q", fields, want)
 	}

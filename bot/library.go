@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/search"
 )
@@ -27,7 +28,7 @@ type library struct {
 	years     map[string][]string       // year → conference ids
 	vocab     []suggestion              // tags, speakers and titles for suggestions
 	tagCount  map[string]int            // tag → number of talks
-	cards     map[string]*card          // talk id → formatted reply parts
+	cards     map[cardKey]*card         // talk id and language → formatted reply parts
 	confCount map[string]int            // conference id → number of talks
 }
 
@@ -36,10 +37,18 @@ type library struct {
 type snapshot struct {
 	*Bot
 	*library
+	lang i18n.Lang // the language of the answer
 }
 
-// snapshot returns the Bot with its current library.
-func (b *Bot) snapshot() snapshot { return snapshot{b, b.lib.Load()} }
+// cardKey names a talk's card in one language.
+type cardKey struct {
+	id   string
+	lang i18n.Lang
+}
+
+// snapshot returns the Bot with its current library, answering in the
+// Bot's default language.
+func (b *Bot) snapshot() snapshot { return snapshot{b, b.lib.Load(), b.lang} }
 
 // newLibrary derives a library from talks and conferences, which it sorts.
 // Cards of old (which may be nil) are kept for the talks it shares.
@@ -57,7 +66,7 @@ func (b *Bot) newLibrary(talks []*recaps.Talk, confs []recaps.Conference, contri
 		years:       map[string][]string{},
 		tagCount:    map[string]int{},
 		confCount:   map[string]int{},
-		cards:       make(map[string]*card, len(talks)),
+		cards:       make(map[cardKey]*card, len(talks)*len(i18n.Langs)),
 	}
 	for i := range confs {
 		cf := &confs[i]
@@ -88,12 +97,14 @@ func (b *Bot) newLibrary(talks []*recaps.Talk, confs []recaps.Conference, contri
 	}
 	l.people = people(talks)
 	l.vocab = buildVocab(talks, l.tagCount)
-	s := snapshot{b, l}
-	for _, t := range talks {
-		if c, ok := old.cached(t); ok {
-			l.cards[t.ID] = c
-		} else {
-			l.cards[t.ID] = s.newCard(t)
+	for _, lang := range i18n.Langs {
+		s := snapshot{b, l, lang}
+		for _, t := range talks {
+			if c, ok := old.cached(t, lang); ok {
+				l.cards[cardKey{t.ID, lang}] = c
+			} else {
+				l.cards[cardKey{t.ID, lang}] = s.newCard(t)
+			}
 		}
 	}
 	return l
@@ -101,11 +112,11 @@ func (b *Bot) newLibrary(talks []*recaps.Talk, confs []recaps.Conference, contri
 
 // cached returns the card of t, if l is not nil and t is the talk it
 // was made for.
-func (l *library) cached(t *recaps.Talk) (*card, bool) {
+func (l *library) cached(t *recaps.Talk, lang i18n.Lang) (*card, bool) {
 	if l == nil || l.byID[t.ID] != t {
 		return nil, false
 	}
-	c, ok := l.cards[t.ID]
+	c, ok := l.cards[cardKey{t.ID, lang}]
 	return c, ok
 }
 

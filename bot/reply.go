@@ -24,6 +24,9 @@ type Reply struct {
 	// content above them; empty when the list is the whole reply.
 	ItemsHeading string
 	Links        []Link
+	// LinksHeading labels Links in the answer's language; adapters show
+	// "Links" when it is empty.
+	LinksHeading string
 	Actions      []Action
 	Footer       string
 

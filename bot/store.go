@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/search"
 )
@@ -33,10 +34,13 @@ func ChannelOf(r Request) ChannelRef {
 // Subscription is a channel's standing order for the weekly digest.
 type Subscription struct {
 	ChannelRef
-	Topics  []string  `json:"topics,omitempty"`
-	By      string    `json:"by,omitempty"` // user who subscribed
-	Since   time.Time `json:"since"`
-	Paused  bool      `json:"paused,omitempty"`
+	Topics []string  `json:"topics,omitempty"`
+	By     string    `json:"by,omitempty"` // user who subscribed
+	Since  time.Time `json:"since"`
+	Paused bool      `json:"paused,omitempty"`
+	// Lang is the digest's language: set with talk subscribe --lang, else
+	// the subscriber's; empty (older subscriptions) means the Bot's default.
+	Lang    i18n.Lang `json:"lang,omitempty"`
 	Reason  string    `json:"reason,omitempty"` // why it is paused
 	Updated time.Time `json:"updated"`
 }
@@ -160,29 +164,35 @@ func (b *Bot) pickWithHistory(ctx context.Context, w Week, topics []string, cand
 func (b snapshot) subscription(ctx context.Context, r Request) Reply {
 	cmd := r.Command
 	if b.store == nil {
-		return usage("Subscriptions are not available here: this talkbot runs without a store.")
+		return usage(b.msg("sub_no_store"))
 	}
 	if r.Channel == "" {
-		return usage("Subscriptions belong to a channel: run this command in the channel that should get the digest.")
+		return usage(b.msg("sub_no_channel"))
 	}
 	ch := ChannelOf(r)
 	if cmd.Verb != VerbSubscriptions && !r.CanManage {
 		return Reply{
-			Intro:   "Only workspace admins (on Discord: members with Manage Channels) can change this channel's digest subscription.",
+			Intro:   b.msg("sub_forbidden"),
 			Outcome: OutcomeForbidden,
 		}
 	}
 	switch cmd.Verb {
 	case VerbSubscribe:
-		topics := cmd.Args
+		topics, lang, ok := langFlag(cmd.Args)
+		if !ok {
+			return usage(b.msg("sub_bad_lang", "“"+clean(lang, 20)+"”"))
+		}
+		if lang == "" {
+			lang = string(b.lang)
+		}
 		for i, t := range topics {
 			topics[i] = clean(t, 40)
 		}
 		if len(topics) > 0 && len(b.candidates(topics)) == 0 {
-			return usage(fmt.Sprintf("No talk matches all of the topics %s, so the digest would stay empty. Try fewer or other topics.", strings.Join(topics, ", ")))
+			return usage(b.msg("sub_empty_topics", strings.Join(topics, ", ")))
 		}
 		now := b.now()
-		s := Subscription{ChannelRef: ch, Topics: topics, By: r.User, Since: now, Updated: now}
+		s := Subscription{ChannelRef: ch, Topics: topics, By: r.User, Since: now, Updated: now, Lang: i18n.Lang(lang)}
 		if old, err := b.store.Subscription(ctx, ch); err == nil {
 			s.Since = old.Since
 		} else if !errors.Is(err, ErrNotFound) {
@@ -190,7 +200,7 @@ func (b snapshot) subscription(ctx context.Context, r Request) Reply {
 		}
 		// The digest must be able to read the channel to post exactly once.
 		if err := b.join(ctx, ch); errors.Is(err, ErrNotInvited) || errors.Is(err, ErrChannelGone) {
-			return usage("Invite me first: talkbot is not a member of this channel and cannot join it by itself. Add the bot to the channel (on Slack: /invite @talkbot), then run talk subscribe again.")
+			return usage(b.msg("sub_invite"))
 		} else if err != nil {
 			return b.failure(ctx, "join channel for the digest", err)
 		}
@@ -198,21 +208,21 @@ func (b snapshot) subscription(ctx context.Context, r Request) Reply {
 			return b.failure(ctx, "save subscription", err)
 		}
 		rep := b.subscriptionReply(s)
-		rep.Title = "Subscribed"
+		rep.Title = b.msg("subscribed")
 		return rep
 	case VerbUnsubscribe:
 		err := b.store.DeleteSubscription(ctx, ch)
 		if errors.Is(err, ErrNotFound) {
-			return usage("This channel has no digest subscription.")
+			return usage(b.msg("sub_none"))
 		}
 		if err != nil {
 			return b.failure(ctx, "delete subscription", err)
 		}
-		return Reply{Title: "Unsubscribed", Intro: "This channel will no longer get the talk of the week.", Outcome: OutcomeOK}
+		return Reply{Title: b.msg("unsubscribed"), Intro: b.msg("unsubscribed_intro"), Outcome: OutcomeOK}
 	default:
 		s, err := b.store.Subscription(ctx, ch)
 		if errors.Is(err, ErrNotFound) {
-			return Reply{Intro: "This channel has no digest subscription. An admin can add one with talk subscribe [topic …].", Outcome: OutcomeOK}
+			return Reply{Intro: b.msg("sub_none_hint"), Outcome: OutcomeOK}
 		}
 		if err != nil {
 			return b.failure(ctx, "read subscription", err)
@@ -221,19 +231,47 @@ func (b snapshot) subscription(ctx context.Context, r Request) Reply {
 	}
 }
 
-func (b *Bot) subscriptionReply(s Subscription) Reply {
-	rep := Reply{Title: "Digest subscription", Outcome: OutcomeOK}
-	topics := "all talks"
+// langFlag takes "--lang ko" (or "--lang=ko") out of subscribe's words:
+// it returns the other words and the language, "" when none is given. It
+// reports false, with the bad value, for a language the catalog lacks.
+func langFlag(args []string) (rest []string, lang string, ok bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		v, isFlag := strings.CutPrefix(strings.ToLower(a), "--lang=")
+		if !isFlag && strings.EqualFold(a, "--lang") {
+			isFlag = true
+			if i+1 < len(args) {
+				i++
+				v = args[i]
+			}
+		}
+		if !isFlag {
+			rest = append(rest, a)
+			continue
+		}
+		l, known := i18n.Parse(v)
+		if !known {
+			return nil, v, false
+		}
+		lang = string(l)
+	}
+	return rest, lang, true
+}
+
+func (b snapshot) subscriptionReply(s Subscription) Reply {
+	rep := Reply{Title: b.msg("sub_title"), Outcome: OutcomeOK}
+	topics := b.msg("sub_all_talks")
 	if len(s.Topics) > 0 {
 		topics = strings.Join(s.Topics, ", ")
 	}
-	rep.Fields = append(rep.Fields, Field{"Topics", topics})
+	rep.Fields = append(rep.Fields, Field{b.msg("sub_topics"), topics})
+	rep.Fields = append(rep.Fields, Field{b.msg("sub_language"), b.msg("lang_" + string(b.Lang(s.Lang)))})
 	if b.nextDigest != nil {
 		next := b.nextDigest(b.now()).In(b.loc)
-		rep.Fields = append(rep.Fields, Field{"Next delivery", next.Format("Mon Jan 2 2006, 15:04 MST") + " (" + b.loc.String() + ")"})
+		rep.Fields = append(rep.Fields, Field{b.msg("sub_next"), next.Format("Mon Jan 2 2006, 15:04 MST") + " (" + b.loc.String() + ")"})
 	}
 	if s.Paused {
-		rep.Fields = append(rep.Fields, Field{"Status", "paused: " + s.Reason + ". Run talk subscribe again to resume."})
+		rep.Fields = append(rep.Fields, Field{b.msg("sub_status"), b.msg("sub_paused", s.Reason)})
 	}
 	return rep
 }

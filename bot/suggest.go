@@ -2,7 +2,6 @@ package bot
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -62,7 +61,7 @@ func buildVocab(talks []*recaps.Talk, tagCount map[string]int) []suggestion {
 // close; with -1 it suggests tags and speakers.
 func (b snapshot) noResults(q, what string, kind int) Reply {
 	rep := Reply{
-		Intro:   fmt.Sprintf("%s “%s”.", what, clean(q, 80)),
+		Intro:   b.msg("no_results", what, clean(q, 80)),
 		Outcome: OutcomeNoResults,
 	}
 	var close []string
@@ -71,10 +70,10 @@ func (b snapshot) noResults(q, what string, kind int) Reply {
 	}
 	switch {
 	case len(close) > 0:
-		rep.Sections = append(rep.Sections, Section{Heading: "Did you mean", Bullets: close})
+		rep.Sections = append(rep.Sections, Section{Heading: b.msg("did_you_mean"), Bullets: close})
 	case kind == suggestSpeaker:
-		rep.Sections = append(rep.Sections, Section{Heading: "Speakers", Bullets: b.speakerNames(10)})
-		rep.Footer = "talk speakers lists every speaker."
+		rep.Sections = append(rep.Sections, Section{Heading: b.msg("speakers_title"), Bullets: b.speakerNames(10)})
+		rep.Footer = b.msg("speakers_footer")
 		return rep
 	default:
 		var common []string
@@ -83,9 +82,9 @@ func (b snapshot) noResults(q, what string, kind int) Reply {
 				common = append(common, s.text)
 			}
 		}
-		rep.Sections = append(rep.Sections, Section{Heading: "Popular tags", Bullets: common})
+		rep.Sections = append(rep.Sections, Section{Heading: b.msg("popular_tags"), Bullets: common})
 	}
-	rep.Footer = "Try talk conferences, talk speaker <name>, or talk help."
+	rep.Footer = b.msg("try_footer")
 	return rep
 }
 

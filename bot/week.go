@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -102,8 +103,11 @@ func (b *Bot) weekPick(ctx context.Context, w Week, topics []string, record bool
 }
 
 // weekIntro labels the talk of week w.
-func (b *Bot) weekIntro(w Week) string {
-	return "Talk of the week (" + w.Start(b.loc).Format("Jan 2, 2006") + ")"
+func (b snapshot) weekIntro(w Week) string {
+	if b.lang == i18n.KO {
+		return b.msg("week_intro", w.Start(b.loc).Format("2006년 1월 2일"))
+	}
+	return b.msg("week_intro", w.Start(b.loc).Format("Jan 2, 2006"))
 }
 
 func (b snapshot) weekReply(ctx context.Context, r Request) Reply {
@@ -123,11 +127,11 @@ func (b snapshot) weekReply(ctx context.Context, r Request) Reply {
 	case err != nil:
 		return b.failure(ctx, "pick talk of the week", err)
 	case t == nil && len(topics) == 0:
-		return usage("The corpus has no talks.")
+		return usage(b.msg("no_talks"))
 	case t == nil:
-		return usage("No talk matches this channel's topics (" + strings.Join(topics, ", ") + ").")
+		return usage(b.msg("week_no_topic", strings.Join(topics, ", ")))
 	}
 	rep := b.talkReply(t, b.weekIntro(w))
-	rep.Actions = []Action{{Kind: ActionShare, Label: "Share to channel", Value: b.encodeAction(ActionShare, 1, "week")}}
+	rep.Actions = []Action{{Kind: ActionShare, Label: b.msg("share"), Value: b.encodeAction(ActionShare, 1, "week")}}
 	return rep
 }

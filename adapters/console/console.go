@@ -5,6 +5,7 @@ package console
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,7 +60,7 @@ func Render(w io.Writer, r bot.Reply, hint Hint) error {
 		}
 	}
 	if len(r.Links) > 0 {
-		b.WriteString("\nLinks\n")
+		b.WriteString("\n" + cmp.Or(r.LinksHeading, "Links") + "\n")
 		for _, l := range r.Links {
 			if l.Title != l.URL {
 				fmt.Fprintf(&b, "  • %s: %s\n", l.Title, l.URL)

@@ -22,7 +22,14 @@ const (
 
 	optQuery  = "query"
 	optTopics = "topics"
+	optLang   = "lang"
 )
+
+// ko returns a Korean localization, for name_localizations and
+// description_localizations.
+func ko(s string) *map[discordgo.Locale]string {
+	return &map[discordgo.Locale]string{discordgo.Korean: s}
+}
 
 // Commands returns the application commands the adapter registers, in the
 // form Discord's bulk overwrite takes. The README's curl example registers
@@ -36,6 +43,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		{
 			Type:                     discordgo.ChatApplicationCommand,
 			Name:                     cmdTalk,
+			NameLocalizations:        ko("발표"),
 			Description:              "Search and share conference talk recaps (DEVIEW, WOOWACON, Daangn)",
 			DescriptionLocalizations: &map[discordgo.Locale]string{discordgo.Korean: "컨퍼런스 발표 요약 검색과 공유 (DEVIEW, 우아콘, 당근)"},
 			Contexts:                 everywhere,
@@ -43,6 +51,7 @@ func Commands() []*discordgo.ApplicationCommand {
 			Options: []*discordgo.ApplicationCommandOption{{
 				Type:                     discordgo.ApplicationCommandOptionString,
 				Name:                     optQuery,
+				NameLocalizations:        *ko("검색어"),
 				Description:              "A topic, or: add (share a recap), edit <id>, speaker <name>, show <id>, random, week, help",
 				DescriptionLocalizations: map[discordgo.Locale]string{discordgo.Korean: "주제, 또는 add (요약 공유), edit <id>, speaker <이름>, show <id>, random, week, help"},
 				Required:                 true,
@@ -53,21 +62,37 @@ func Commands() []*discordgo.ApplicationCommand {
 		{
 			Type:                     discordgo.ChatApplicationCommand,
 			Name:                     cmdSubscribe,
+			NameLocalizations:        ko("발표-구독"),
 			Description:              "Post the talk of the week in this channel",
+			DescriptionLocalizations: ko("이번 주의 발표를 이 채널에 게시"),
 			DefaultMemberPermissions: &manage,
 			Contexts:                 guildOnly,
 			IntegrationTypes:         install,
 			Options: []*discordgo.ApplicationCommandOption{{
-				Type:        discordgo.ApplicationCommandOptionString,
-				Name:        optTopics,
-				Description: "Only talks on these topics, separated by spaces (e.g. kafka redis)",
-				MaxLength:   200,
+				Type:                     discordgo.ApplicationCommandOptionString,
+				Name:                     optTopics,
+				NameLocalizations:        *ko("주제"),
+				Description:              "Only talks on these topics, separated by spaces (e.g. kafka redis)",
+				DescriptionLocalizations: *ko("이 주제의 발표만, 공백으로 구분 (예: kafka redis)"),
+				MaxLength:                200,
+			}, {
+				Type:                     discordgo.ApplicationCommandOptionString,
+				Name:                     optLang,
+				NameLocalizations:        *ko("언어"),
+				Description:              "The digest's language (default: yours)",
+				DescriptionLocalizations: *ko("다이제스트의 언어 (기본: 내 언어)"),
+				Choices: []*discordgo.ApplicationCommandOptionChoice{
+					{Name: "한국어", Value: "ko"},
+					{Name: "English", Value: "en"},
+				},
 			}},
 		},
 		{
 			Type:                     discordgo.ChatApplicationCommand,
 			Name:                     cmdUnsubscribe,
+			NameLocalizations:        ko("발표-구독취소"),
 			Description:              "Stop posting the talk of the week in this channel",
+			DescriptionLocalizations: ko("이 채널의 이번 주 발표 게시 중지"),
 			DefaultMemberPermissions: &manage,
 			Contexts:                 guildOnly,
 			IntegrationTypes:         install,
@@ -88,7 +113,11 @@ func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
 	case cmdTalk:
 		return str(optQuery), true
 	case cmdSubscribe:
-		return strings.TrimSpace("subscribe " + str(optTopics)), true
+		text := "subscribe " + str(optTopics)
+		if l := str(optLang); l != "" {
+			text += " --lang " + l
+		}
+		return strings.TrimSpace(text), true
 	case cmdUnsubscribe:
 		return "unsubscribe", true
 	}

@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strings"
@@ -134,7 +135,7 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 			}
 		}
 		if len(ls) > 0 {
-			fs = append(fs, field{"Links", strings.Join(ls, "\n"), false})
+			fs = append(fs, field{cmp.Or(r.LinksHeading, "Links"), strings.Join(ls, "\n"), false})
 		}
 	}
 	for i, f := range fs {

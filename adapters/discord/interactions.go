@@ -18,6 +18,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 const (
@@ -272,7 +273,7 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot
 			case rep == nil:
 				err = a.editOriginal(ctx, it, plain(inflight.Failed))
 			case public(*rep):
-				err = a.share(ctx, it, shared(*rep, req.User))
+				err = a.share(ctx, it, shared(*rep, req.User, a.b.Lang(req.Lang)), a.b.Lang(req.Lang))
 			default:
 				err = a.editOriginal(ctx, it, render(*rep, renderOpts{}))
 			}
@@ -290,7 +291,7 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot
 	case rep == nil:
 		return failed(it), nil
 	case public(*rep):
-		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: shared(*rep, req.User)}, nil
+		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: shared(*rep, req.User, a.b.Lang(req.Lang))}, nil
 	case m == modeUpdate:
 		return response{Type: discordgo.InteractionResponseUpdateMessage, Data: render(*rep, renderOpts{})}, nil
 	}
@@ -301,10 +302,10 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot
 
 // shared renders a reply shared by user for the channel: public, without
 // share buttons, and naming the user (shown, not pinged).
-func shared(rep bot.Reply, user string) message {
-	o := renderOpts{content: "Shared"}
+func shared(rep bot.Reply, user string, lang i18n.Lang) message {
+	o := renderOpts{content: i18n.T(lang, "shared")}
 	if user != "" {
-		o.content = "Shared by <@" + user + ">"
+		o.content = i18n.T(lang, "shared_by_user", "<@"+user+">")
 	}
 	return render(rep.Public(), o)
 }
@@ -314,12 +315,12 @@ func shared(rep bot.Reply, user string) message {
 // follow-up. The note comes first because the first follow-up after a
 // deferral would take the deferral's place, and be ephemeral with it. If
 // the follow-up fails, the note says so.
-func (a *Adapter) share(ctx context.Context, it *discordgo.Interaction, m message) error {
-	if err := a.editOriginal(ctx, it, plain("Shared.")); err != nil {
+func (a *Adapter) share(ctx context.Context, it *discordgo.Interaction, m message, lang i18n.Lang) error {
+	if err := a.editOriginal(ctx, it, plain(i18n.T(lang, "shared_done"))); err != nil {
 		return fmt.Errorf("edit deferred share: %w", err)
 	}
 	if err := a.followUp(ctx, it, m); err != nil {
-		if err2 := a.editOriginal(ctx, it, plain("Sharing failed. Please try again.")); err2 != nil {
+		if err2 := a.editOriginal(ctx, it, plain(i18n.T(lang, "share_failed"))); err2 != nil {
 			a.log.ErrorContext(ctx, "edit deferred share after a failed follow-up", "err", err2)
 		}
 		return fmt.Errorf("post shared answer: %w", err)
@@ -332,6 +333,11 @@ func (a *Adapter) share(ctx context.Context, it *discordgo.Interaction, m messag
 // nobody may.
 func (a *Adapter) request(it *discordgo.Interaction, cmd bot.Command, page int) bot.Request {
 	req := bot.Request{Platform: platform, Team: it.GuildID, Channel: it.ChannelID, Command: cmd, Page: page}
+	// The user's client language: ko is Korean, any other English. An
+	// interaction without one (none should lack it) gets the Bot's default.
+	if it.Locale != "" {
+		req.Lang = i18n.FromLocale(string(it.Locale))
+	}
 	switch {
 	case it.Member != nil:
 		if it.Member.User != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/textlimit"
 )
@@ -59,8 +60,8 @@ type modalData struct {
 // input is one text input of the recap form.
 type input struct {
 	id          string // recaps.Field…
-	label       string // at most 45 characters
-	placeholder string // at most 100
+	label       string // catalog key (bot/i18n) of a text of at most 45 characters
+	placeholder string // catalog key of a text of at most 100
 	style       discordgo.TextInputStyle
 	required    bool
 	max         int // characters, from recaps' limits, at most 4000
@@ -73,18 +74,17 @@ type input struct {
 // were (see save). Speakers is a paragraph too, since it takes one
 // speaker per line.
 var formInputs = []input{
-	{recaps.FieldTitle, "Title of the talk", "As announced, e.g. 채팅 메시지를 샤딩한 이야기",
+	{recaps.FieldTitle, "dform_title", "dform_title_hint",
 		discordgo.TextInputShort, true, recaps.MaxTitle},
-	{recaps.FieldConference, "Conference and year", "e.g. DEVIEW 2019, 우아콘 2023, 당근 테크 밋업 2024, or a new one",
+	{recaps.FieldConference, "dform_conference", "dform_conference_hint",
 		discordgo.TextInputShort, true, recaps.MaxConference},
-	{recaps.FieldSpeakers, "Speakers, one per line (optional)", "name (handle) · team, e.g. 홍길동 (gildong) · 메시징팀",
+	{recaps.FieldSpeakers, "dform_speakers", "dform_speakers_hint",
 		discordgo.TextInputParagraph, false,
 		// MaxSpeakers lines of "name (handle) · team", each part MaxName.
 		min(maxInputValue, recaps.MaxSpeakers*(3*recaps.MaxName+utf8.RuneCountInString(" () · "))+recaps.MaxSpeakers-1)},
-	{recaps.FieldSummary, fmt.Sprintf("Summary: 1 to %d points, one per line", recaps.MaxPoints),
-		"What the talk said. Known terms (Kafka, 샤딩…) and #hashtags become its tags.",
+	{recaps.FieldSummary, "dform_summary", "dform_summary_hint",
 		discordgo.TextInputParagraph, true, min(maxInputValue, recaps.MaxPoints*(recaps.MaxPoint+1)-1)},
-	{recaps.FieldLessons, "Lessons for your team (optional)", fmt.Sprintf("One per line, up to %d", recaps.MaxPoints),
+	{recaps.FieldLessons, "dform_lessons", "dform_lessons_hint",
 		discordgo.TextInputParagraph, false, min(maxInputValue, recaps.MaxPoints*(recaps.MaxPoint+1)-1)},
 }
 
@@ -132,10 +132,10 @@ func draftValue(d *recaps.Draft, f string) *string {
 // editing the recap edit ("" for a new one), for user; or, when d does not
 // fit a Discord text input (a recap written elsewhere may be longer), the
 // message that says so.
-func (a *Adapter) formModal(user, edit string, d recaps.Draft) response {
-	m := modalData{CustomID: formID, Title: "Share a talk recap"}
+func (a *Adapter) formModal(user, edit string, d recaps.Draft, lang i18n.Lang) response {
+	m := modalData{CustomID: formID, Title: i18n.T(lang, "form_add_title")}
 	if edit != "" {
-		m.Title = "Edit your talk recap"
+		m.Title = i18n.T(lang, "dform_edit_title")
 		m.CustomID = formEdit + edit
 		if len(m.CustomID) > maxCustomID {
 			m.CustomID = formEditLong + a.drafts.put(pending{user: user, edit: edit})
@@ -153,7 +153,7 @@ func (a *Adapter) formModal(user, edit string, d recaps.Draft) response {
 				strings.ToLower(fieldLabels[in.id]), maxInputValue))
 		}
 		m.Components = append(m.Components, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			discordgo.TextInput{CustomID: in.id, Label: in.label, Placeholder: in.placeholder, Style: in.style,
+			discordgo.TextInput{CustomID: in.id, Label: i18n.T(lang, in.label, recaps.MaxPoints), Placeholder: i18n.T(lang, in.placeholder, recaps.MaxPoints), Style: in.style,
 				Required: in.required, MaxLength: n, Value: v},
 		}})
 	}
@@ -200,20 +200,21 @@ func (a *Adapter) openForm(ctx context.Context, it *discordgo.Interaction, req b
 		if rep != nil {
 			return ephemeral(render(*rep, renderOpts{}))
 		}
-		return a.formModal(req.User, f.Edit, f.Draft)
+		return a.formModal(req.User, f.Edit, f.Draft, a.b.Lang(req.Lang))
 	})
 }
 
 // reopen answers the button under a refused form: the form again, with
 // what was typed, while talkbot still keeps it.
 func (a *Adapter) reopen(ctx context.Context, it *discordgo.Interaction, token string) (response, *inflight.Deferred) {
-	user := a.request(it, bot.Command{}, 1).User
+	r := a.request(it, bot.Command{}, 1)
+	user, lang := r.User, a.b.Lang(r.Lang)
 	return a.modalOr(ctx, it, func(context.Context) response {
 		p, ok := a.drafts.get(token, user)
 		if !ok {
 			return notice(fmt.Sprintf("talkbot no longer has the text of this form: it keeps it for %d minutes, and not across a restart. Please run /talk query:add again.", draftTTLMinutes))
 		}
-		return a.formModal(user, p.edit, p.draft)
+		return a.formModal(user, p.edit, p.draft, lang)
 	})
 }
 

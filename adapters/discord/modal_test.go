@@ -14,6 +14,7 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -604,7 +605,7 @@ func TestFormEdgeCases(t *testing.T) {
 	}
 
 	longID := strings.Repeat("a", 95)
-	r := e.a.formModal("u1", longID, shareDraft)
+	r := e.a.formModal("u1", longID, shareDraft, i18n.EN)
 	cid := r.Data.(modalData).CustomID
 	if !strings.HasPrefix(cid, "talk_add#") || len(cid) > maxCustomID {
 		t.Fatalf("got custom_id %q, want talk_add#<token> within %d characters", cid, maxCustomID)

@@ -172,8 +172,21 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 			u["is_admin"] = true
 		case "UOWNER":
 			u["is_owner"] = true
+		case "UKO", "UKOADMIN":
+			u["is_admin"] = form.Get("user") == "UKOADMIN"
+			if form.Get("include_locale") == "true" {
+				u["locale"] = "ko-KR"
+			}
+		case "UEN":
+			if form.Get("include_locale") == "true" {
+				u["locale"] = "en-US"
+			}
 		}
-		resp = map[string]any{"ok": true, "user": u}
+		if form.Get("user") == "UFAIL" {
+			resp = map[string]any{"ok": false, "error": "user_not_found"}
+		} else {
+			resp = map[string]any{"ok": true, "user": u}
+		}
 	case "chat.postMessage":
 		switch form.Get("channel") {
 		case "CGONE", "DPEOPLE", "GPRIVATE":

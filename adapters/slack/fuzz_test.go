@@ -103,7 +103,7 @@ func FuzzRecapModal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text, message string, n int) {
 		d := recaps.Draft{Title: text, TitleEN: text, Conference: text, Speakers: text,
 			Summary: messageLines(message), Lessons: strings.Repeat(text+"\n", max(0, n%10)), Tags: text, Link: text}
-		v := modalView(bot.Form{Draft: d, Edit: text}, formMeta{Channel: "C1", Edit: text})
+		v := modalView(bot.Form{Draft: d, Edit: text}, formMeta{Channel: "C1", Edit: text}, "")
 		body, err := json.Marshal(v)
 		if err != nil {
 			t.Fatalf("encode: %v", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 // The handlers in this file are shared by the HTTP endpoints and Socket
@@ -130,15 +131,15 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 // channels the bot is not in), and falls back to chat.postMessage only
 // when that fails (an expired response_url).
 func (a *Adapter) share(ctx context.Context, cb slackapi.InteractionCallback, req bot.Request, rep bot.Reply) {
-	m := render(rep, view{public: true, sharedBy: req.User})
+	m := render(rep, view{public: true, sharedBy: req.User, lang: a.bot.Lang(req.Lang)})
 	m.ResponseType = responseInChannel
 	if err := a.respond(ctx, cb.ResponseURL, m); err != nil {
 		a.log.InfoContext(ctx, "share through response_url failed; posting with chat.postMessage", "channel", req.Channel, "err", webapi.Redact(err))
 		if _, err := a.post(ctx, req.Channel, cb.Container.ThreadTs, m); err != nil {
 			a.log.WarnContext(ctx, "share to channel", "channel", req.Channel, "err", err)
-			note := "Sorry, sharing failed on our side. Please try again shortly."
+			note := i18n.T(a.bot.Lang(req.Lang), "share_failed_sorry")
 			if errors.Is(err, bot.ErrChannelGone) {
-				note = "I can't post in this channel. Invite me first (`/invite @talkbot`), then share again."
+				note = i18n.T(a.bot.Lang(req.Lang), "share_not_member")
 			}
 			if err := a.respond(ctx, cb.ResponseURL, notice(note)); err != nil {
 				a.log.ErrorContext(ctx, "answer button through response_url", "kind", "share", "err", webapi.Redact(err))
@@ -223,6 +224,11 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 		text = strings.TrimSpace(unescaper.Replace(text))
 		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Command: bot.ParseCommand(text)}
 		a.authorize(ctx, &req)
+		// A message written in Hangul tips "auto" to Korean, whatever
+		// the user's locale.
+		if a.bot.Auto() && i18n.Hangul(req.Command.Arg) {
+			req.Lang = i18n.KO
+		}
 		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true}))
 	}, failed)
 	if errors.Is(err, inflight.ErrBusy) {

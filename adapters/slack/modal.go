@@ -14,6 +14,7 @@ import (
 	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/textlimit"
 )
@@ -62,8 +63,9 @@ type formMeta struct {
 // are both id, one of the recaps.Field* names.
 type formField struct {
 	id          string
-	label       string
-	hint        string
+	label       string // catalog key (bot/i18n)
+	hint        string // catalog key, formatted with args
+	args        []any
 	placeholder string
 	optional    bool
 	multiline   bool
@@ -76,52 +78,52 @@ type formField struct {
 // recaps package's, so that Slack refuses an overlong text as it is typed;
 // Bot.Submit checks every limit again.
 var formFields = []formField{
-	{id: recaps.FieldTitle, label: "Title",
-		hint:        "The talk's title as announced, in its own language.",
+	{id: recaps.FieldTitle, label: "form_title",
+		hint:        "form_title_hint",
 		placeholder: "당근 채팅 시스템은 어떻게 만들까",
 		max:         recaps.MaxTitle,
 		value:       func(d *recaps.Draft) *string { return &d.Title }},
-	{id: recaps.FieldTitleEN, label: "English title", optional: true,
-		hint:        "When the title is not in English: helps people who search in English.",
+	{id: recaps.FieldTitleEN, label: "form_title_en", optional: true,
+		hint:        "form_title_en_hint",
 		placeholder: "How we built Daangn's chat system",
 		max:         recaps.MaxTitle,
 		value:       func(d *recaps.Draft) *string { return &d.TitleEN }},
-	{id: recaps.FieldConference, label: "Conference",
-		hint:        "A known one by any of its names (deview 2019, 우아콘 2023, 당근 테크 밋업 2024), or a new one: it is created as you write it, with the year if you give one.",
+	{id: recaps.FieldConference, label: "form_conference",
+		hint:        "form_conference_hint",
 		placeholder: "당근 테크 밋업 2024",
 		max:         recaps.MaxConference,
 		value:       func(d *recaps.Draft) *string { return &d.Conference }},
-	{id: recaps.FieldSpeakers, label: "Speakers", optional: true, multiline: true,
-		hint:        "name (handle) · team, one per line",
+	{id: recaps.FieldSpeakers, label: "form_speakers", optional: true, multiline: true,
+		hint:        "form_speakers_hint",
 		placeholder: "김민수 (minsu) · 채팅팀",
 		max:         recaps.MaxSpeakers * (3*recaps.MaxName + 7), // a line: name, handle, team, " () · ", "\n"
 		value:       func(d *recaps.Draft) *string { return &d.Speakers }},
-	{id: recaps.FieldSummary, label: "Summary", multiline: true,
-		hint:        fmt.Sprintf("What the talk said: one point per line, 1 to %d points, each at most %d characters.", recaps.MaxPoints, recaps.MaxPoint),
+	{id: recaps.FieldSummary, label: "form_summary", multiline: true,
+		hint: "form_summary_hint", args: []any{recaps.MaxPoints, recaps.MaxPoint},
 		placeholder: "채팅 서버를 DynamoDB에서 샤딩된 PostgreSQL로 옮겼다",
 		max:         min(maxInputLength, recaps.MaxPoints*(recaps.MaxPoint+1)),
 		value:       func(d *recaps.Draft) *string { return &d.Summary }},
-	{id: recaps.FieldLessons, label: "Lessons for us", optional: true, multiline: true,
-		hint:        fmt.Sprintf("What your team can take from it: one per line, at most %d.", recaps.MaxPoints),
+	{id: recaps.FieldLessons, label: "form_lessons", optional: true, multiline: true,
+		hint: "form_lessons_hint", args: []any{recaps.MaxPoints},
 		placeholder: "샤딩 키는 처음부터 정하자",
 		max:         min(maxInputLength, recaps.MaxPoints*(recaps.MaxPoint+1)),
 		value:       func(d *recaps.Draft) *string { return &d.Lessons }},
-	{id: recaps.FieldTags, label: "Tags", optional: true,
-		hint:        "Comma-separated. Known terms in the text (샤딩 → sharding, 샤딩) and #hashtags are added for you.",
+	{id: recaps.FieldTags, label: "form_tags", optional: true,
+		hint:        "form_tags_hint",
 		placeholder: "chat, postgresql",
 		max:         recaps.MaxTags * (recaps.MaxTag + len(", ")),
 		value:       func(d *recaps.Draft) *string { return &d.Tags }},
-	{id: recaps.FieldLink, label: "Link", optional: true, url: true,
-		hint:        "The talk's video or slides: an http(s) URL.",
+	{id: recaps.FieldLink, label: "form_link", optional: true, url: true,
+		hint:        "form_link_hint",
 		placeholder: "https://www.youtube.com/watch?v=…",
 		value:       func(d *recaps.Draft) *string { return &d.Link }},
 }
 
-// modalView builds the recap modal for f, remembering meta.
-func modalView(f bot.Form, meta formMeta) slackapi.ModalViewRequest {
-	title := "Share a talk recap"
+// modalView builds the recap modal for f in lang, remembering meta.
+func modalView(f bot.Form, meta formMeta, lang i18n.Lang) slackapi.ModalViewRequest {
+	title := i18n.T(lang, "form_add_title")
 	if f.Edit != "" {
-		title = "Edit a talk recap"
+		title = i18n.T(lang, "form_edit_title")
 	}
 	d := f.Draft
 	blocks := make([]slackapi.Block, 0, len(formFields))
@@ -145,7 +147,7 @@ func modalView(f bot.Form, meta formMeta) slackapi.ModalViewRequest {
 			p.MaxLength = ff.max
 			el = p
 		}
-		in := slackapi.NewInputBlock(ff.id, plain(ff.label), plain(ff.hint), el)
+		in := slackapi.NewInputBlock(ff.id, plain(i18n.T(lang, ff.label)), plain(i18n.T(lang, ff.hint, ff.args...)), el)
 		in.Optional = ff.optional
 		blocks = append(blocks, in)
 	}
@@ -154,8 +156,8 @@ func modalView(f bot.Form, meta formMeta) slackapi.ModalViewRequest {
 		Type:            slackapi.VTModal,
 		CallbackID:      callbackAdd,
 		Title:           plain(textlimit.Cut(title, maxModalTitle)),
-		Submit:          plain("Save"),
-		Close:           plain("Cancel"),
+		Submit:          plain(i18n.T(lang, "form_save")),
+		Close:           plain(i18n.T(lang, "form_cancel")),
 		Blocks:          slackapi.Blocks{BlockSet: blocks},
 		PrivateMetadata: string(md),
 	}
@@ -194,7 +196,7 @@ func (a *Adapter) openForm(ctx context.Context, sc slackapi.SlashCommand, req bo
 				m := a.private(*rep)
 				return &m
 			}
-			if err := a.openModal(ctx, sc.TriggerID, modalView(f, formMeta{Channel: sc.ChannelID, Edit: f.Edit})); err != nil {
+			if err := a.openModal(ctx, sc.TriggerID, modalView(f, formMeta{Channel: sc.ChannelID, Edit: f.Edit}, a.bot.Lang(req.Lang))); err != nil {
 				a.log.ErrorContext(ctx, "open the recap form", "verb", string(req.Command.Verb), "err", webapi.Redact(err))
 				m := notice(formOpenFailure(err))
 				return &m
@@ -256,7 +258,7 @@ func (a *Adapter) saveMessage(ctx context.Context, cb slackapi.InteractionCallba
 			return
 		}
 		f.Draft.Summary = messageLines(cb.Message.Text)
-		if err := a.openModal(octx, cb.TriggerID, modalView(f, formMeta{Channel: channel})); err != nil {
+		if err := a.openModal(octx, cb.TriggerID, modalView(f, formMeta{Channel: channel}, a.bot.Lang(req.Lang))); err != nil {
 			a.log.ErrorContext(ctx, "open the recap form", "shortcut", callbackSaveMessage, "err", webapi.Redact(err))
 			tell(ctx, notice(formOpenFailure(err)))
 		}
@@ -353,7 +355,7 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 	deliver := func(ctx context.Context, r submitResult) {
 		m := a.private(r.rep)
 		if r.errs != nil {
-			m = notice(lateProblems(r.errs, sub.Draft))
+			m = notice(lateProblems(r.errs, sub.Draft, a.bot.Lang(sub.Lang)))
 		}
 		a.tell(ctx, meta.Channel, sub.User, m)
 	}
@@ -362,6 +364,7 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 			if sub.Edit != "" {
 				sub.CanManage = a.canManage(ctx, sub.User)
 			}
+			sub.Lang = a.userLang(ctx, sub.User) // cached when the form opened
 			rep, errs := a.bot.Submit(ctx, sub)
 			return submitResult{rep, errs}
 		},
@@ -389,18 +392,18 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 
 // lateProblems says what was wrong with a form whose check came too late
 // to show in the modal, and gives back what was typed, so nothing is lost.
-func lateProblems(errs recaps.FieldErrors, d recaps.Draft) string {
+func lateProblems(errs recaps.FieldErrors, d recaps.Draft, lang i18n.Lang) string {
 	var b strings.Builder
 	b.WriteString("Your recap was not saved; please fix these and run /talk add again:\n")
 	for _, ff := range formFields {
 		if msg, ok := errs[ff.id]; ok {
-			fmt.Fprintf(&b, "• %s: %s\n", ff.label, msg)
+			fmt.Fprintf(&b, "• %s: %s\n", i18n.T(lang, ff.label), msg)
 		}
 	}
 	b.WriteString("\nWhat you typed:\n")
 	for _, ff := range formFields {
 		if v := strings.TrimSpace(*ff.value(&d)); v != "" {
-			fmt.Fprintf(&b, "%s:\n%s\n", ff.label, v)
+			fmt.Fprintf(&b, "%s:\n%s\n", i18n.T(lang, ff.label), v)
 		}
 	}
 	return cut(esc(b.String()), maxFallbackText)

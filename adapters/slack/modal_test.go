@@ -175,8 +175,8 @@ func TestAddOpensModal(t *testing.T) {
 	if got := els["link"]["type"]; got != "url_text_input" {
 		t.Errorf("link element: got %v, want url_text_input", got)
 	}
-	if n := len(e.slack.called("users.info")); n != 0 {
-		t.Errorf("users.info calls for talk add: got %v, want 0", n)
+	if n := len(e.slack.called("users.info")); n != 1 {
+		t.Errorf("users.info calls for talk add: got %v, want 1 (the user's locale, for the form's language)", n)
 	}
 	js, _ := json.Marshal(view)
 	bottest.GoldenJSON(t, "modal_talk_add.json", js)

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/url"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/textlimit"
 )
 
@@ -48,6 +50,8 @@ type view struct {
 	// sharedBy, when set, adds a context line attributing the message to
 	// the user with this id.
 	sharedBy string
+	// lang is the language of the attribution line.
+	lang i18n.Lang
 }
 
 // message is a Slack message as sent in a slash-command response, through a
@@ -349,7 +353,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
 	}
 	if len(rep.Links) > 0 {
-		lines := []textLine{{"*", "Links", "*"}}
+		lines := []textLine{{"*", cmp.Or(rep.LinksHeading, "Links"), "*"}}
 		for _, l := range rep.Links {
 			lines = append(lines, textLine{"• ", link(l.Title, l.URL), ""})
 		}
@@ -365,7 +369,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 	if v.sharedBy != "" {
 		// The mention is built here from a user id Slack gave us, never
 		// from reply text.
-		tail = append(tail, slackapi.NewContextBlock("", mrkdwn("Shared by <@"+v.sharedBy+">")))
+		tail = append(tail, slackapi.NewContextBlock("", mrkdwn(i18n.T(v.lang, "shared_by_user", "<@"+v.sharedBy+">"))))
 	}
 	var buttons []slackapi.BlockElement
 	for i, a := range rep.Actions {

@@ -113,6 +113,7 @@ type Adapter struct {
 	chats *inflight.Pool
 
 	answers renderCache // rendered private answers, by reply
+	langs   langCache   // users' languages, from users.info
 }
 
 var (
@@ -212,7 +213,7 @@ func (a *Adapter) canManage(ctx context.Context, user string) bool {
 	if a.admins[user] {
 		return true
 	}
-	u, err := a.api.GetUserInfoContext(ctx, user)
+	u, err := a.userInfo(ctx, user)
 	if err != nil {
 		a.log.WarnContext(ctx, "users.info failed; treating user as non-admin", "user", user, "err", webapi.Redact(err))
 		return false
@@ -221,9 +222,13 @@ func (a *Adapter) canManage(ctx context.Context, user string) bool {
 }
 
 // authorize sets req.CanManage when the core will check it, looking the
-// user's role up only then.
+// user's role up only then, and req.Lang from the user's Slack locale
+// (one users.info call, shared with the role's, then cached).
 func (a *Adapter) authorize(ctx context.Context, req *bot.Request) {
 	if req.Command.NeedsManage() {
 		req.CanManage = a.canManage(ctx, req.User)
+	}
+	if req.Lang == "" {
+		req.Lang = a.userLang(ctx, req.User)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -84,6 +85,11 @@ func Cases() []Case {
 	req := func(text string, page int) bot.Request {
 		return bot.Request{Platform: "golden", Team: "T1", Channel: "C1", User: "U1", Command: bot.ParseCommand(text), Page: page, CanManage: true}
 	}
+	ko := func(text string, page int) bot.Request {
+		r := req(text, page)
+		r.Lang = i18n.KO
+		return r
+	}
 	return []Case{
 		{"sharding", req("sharding", 1)},
 		{"sharding-ko", req("샤딩을", 1)},
@@ -100,6 +106,23 @@ func Cases() []Case {
 		{"subscribe", req("subscribe kafka", 1)},
 		{"subscriptions", req("subscriptions", 1)},
 		{"unsubscribe", req("unsubscribe", 1)},
+		// The same answers in Korean (name.ko), asked with the Korean
+		// command words where there are some.
+		{"sharding.ko", ko("sharding", 1)},
+		{"sharding-ko.ko", ko("샤딩을", 1)},
+		{"page2.ko", ko("데이터", 2)},
+		{"no-results.ko", ko("blockchainz", 1)},
+		{"speaker.ko", ko("발표자 Johnny", 1)},
+		{"speakers.ko", ko("speakers", 1)},
+		{"show.ko", ko("show woowacon-2023-elasticache-redis-guide", 1)},
+		{"random.ko", ko("랜덤", 1)},
+		{"week.ko", ko("이번주", 1)},
+		{"conferences.ko", ko("컨퍼런스", 1)},
+		{"conference.ko", ko("deview", 1)},
+		{"help.ko", ko("도움말", 1)},
+		{"subscribe.ko", ko("구독 kafka", 1)},
+		{"subscriptions.ko", ko("구독목록", 1)},
+		{"unsubscribe.ko", ko("구독취소", 1)},
 	}
 }
 

@@ -14,12 +14,14 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/store/postgres"
 )
 
 // Config is talkbot's configuration: defaults, then the TOML file, then
 // TALKBOT_* environment variables, then Validate.
 type Config struct {
+	Bot     BotConfig     `toml:"bot"`
 	Recaps  RecapsConfig  `toml:"recaps"`
 	HTTP    HTTPConfig    `toml:"http"`
 	Slack   SlackConfig   `toml:"slack"`
@@ -27,6 +29,22 @@ type Config struct {
 	Store   StoreConfig   `toml:"store"`
 	Digest  DigestConfig  `toml:"digest"`
 	Log     LogConfig     `toml:"log"`
+}
+
+// BotConfig mirrors the [bot] section.
+type BotConfig struct {
+	// Language answers users whose language the platform does not tell:
+	// "auto" (Hangul text is answered in Korean, other text in English),
+	// "ko" or "en". A user's Discord or Slack locale always wins.
+	Language string `toml:"language"`
+}
+
+// Lang returns the bot's configured language setting for bot.Options.
+func (b BotConfig) Lang() i18n.Lang {
+	if l, ok := i18n.Parse(b.Language); ok {
+		return l
+	}
+	return i18n.Auto
 }
 
 // RecapsConfig selects an extra corpus directory.
@@ -112,6 +130,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // defaultConfig returns the configuration used when nothing is set.
 func defaultConfig() Config {
 	return Config{
+		Bot:     BotConfig{Language: string(i18n.Auto)},
 		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration{15 * time.Second}},
 		Discord: DiscordConfig{Gateway: true},
 		Store:   StoreConfig{Driver: driverBolt, Path: "talkbot.db", LockTimeout: Duration{time.Second}},
@@ -156,6 +175,7 @@ func (c *Config) envVars() []struct {
 		key  string
 		set  func(string) error
 	}{
+		{"TALKBOT_LANGUAGE", "bot.language", str(&c.Bot.Language)},
 		{"TALKBOT_RECAPS_DIR", "recaps.dir", str(&c.Recaps.Dir)},
 		{"TALKBOT_HTTP_ADDR", "http.addr", str(&c.HTTP.Addr)},
 		{"TALKBOT_HTTP_SHUTDOWN_TIMEOUT", "http.shutdown_timeout", c.HTTP.ShutdownTimeout.UnmarshalString},
@@ -205,6 +225,11 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 // Validate checks the values that every subcommand relies on and names the
 // bad key. Platform keys are checked by the adapters when serve starts them.
 func (c *Config) Validate() error {
+	switch c.Bot.Language {
+	case string(i18n.Auto), string(i18n.KO), string(i18n.EN):
+	default:
+		return fmt.Errorf("bot.language must be \"auto\", \"ko\" or \"en\", not %q", c.Bot.Language)
+	}
 	if _, err := c.Location(); err != nil {
 		return fmt.Errorf("digest.timezone: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -217,8 +218,32 @@ func (e env) newBot(cfg Config, c *recaps.Corpus, log *slog.Logger, opts bot.Opt
 	}
 	opts.Location = loc
 	opts.Logger = log
+	if opts.Lang == "" {
+		opts.Lang = cfg.Bot.Lang()
+	}
 	opts.Now = e.now
 	return bot.New(c, opts), nil
+}
+
+// cliLang sets the language of ask and console in cfg: --lang, else the
+// locale of the environment (LC_ALL, LC_MESSAGES, LANG, the first set to
+// a Korean or English locale), else [bot] language as configured.
+func (e env) cliLang(cfg *Config, flagLang string) error {
+	if flagLang != "" {
+		l, ok := i18n.Parse(flagLang)
+		if !ok {
+			return fmt.Errorf("--lang must be ko or en, not %q", flagLang)
+		}
+		cfg.Bot.Language = string(l)
+		return nil
+	}
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l, ok := i18n.Parse(e.getenv(k)); ok {
+			cfg.Bot.Language = string(l)
+			return nil
+		}
+	}
+	return nil
 }
 
 // oneShotBot builds the core for ask and console: no store, no logs (the
@@ -235,8 +260,12 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("ask", gconf)
 	asJSON := fs.Bool("json", false, "print the answer as JSON: the ranked hits of a search, the reply of other commands")
 	page := fs.Int("page", 1, "page of results")
+	lang := fs.String("lang", "", "answer in ko or en (default: from LC_ALL, LC_MESSAGES or LANG, else [bot] language)")
 	cfg, words, err := e.setup(fs, conf, args)
 	if err != nil {
+		return err
+	}
+	if err := e.cliLang(&cfg, *lang); err != nil {
 		return err
 	}
 	if *page < 1 {
@@ -256,8 +285,12 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 
 func (e env) console(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("console", gconf)
+	lang := fs.String("lang", "", "answer in ko or en (default: from LC_ALL, LC_MESSAGES or LANG, else [bot] language)")
 	cfg, rest, err := e.setup(fs, conf, args)
 	if err != nil {
+		return err
+	}
+	if err := e.cliLang(&cfg, *lang); err != nil {
 		return err
 	}
 	if len(rest) > 0 {

@@ -136,10 +136,10 @@ func (db *DB) Import(ctx context.Context, subs []bot.Subscription, featured map[
 			}
 		}
 		for _, s := range subs {
-			b.Queue(`INSERT INTO subscriptions (`+subColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			b.Queue(`INSERT INTO subscriptions (`+subColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 				ON CONFLICT (platform, channel) DO UPDATE SET team = EXCLUDED.team, topics = EXCLUDED.topics,
 					by_user = EXCLUDED.by_user, since = EXCLUDED.since, paused = EXCLUDED.paused,
-					reason = EXCLUDED.reason, updated = EXCLUDED.updated
+					reason = EXCLUDED.reason, updated = EXCLUDED.updated, lang = EXCLUDED.lang
 				WHERE subscriptions.updated < EXCLUDED.updated`, subArgs(s)...).Exec(count(&n.Subscriptions))
 		}
 		for _, scope := range scopes {

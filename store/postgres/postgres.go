@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 // ErrNotReady is returned, wrapped with the reason, by every method of a DB
@@ -239,25 +240,27 @@ func (db *DB) Subscription(ctx context.Context, ch bot.ChannelRef) (bot.Subscrip
 	return s, nil
 }
 
-const subColumns = `platform, channel, team, topics, by_user, since, paused, reason, updated`
+const subColumns = `platform, channel, team, topics, by_user, since, paused, reason, updated, lang`
 
 const upsertSubscription = `INSERT INTO subscriptions (` + subColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 	ON CONFLICT (platform, channel) DO UPDATE SET team = EXCLUDED.team, topics = EXCLUDED.topics,
 		by_user = EXCLUDED.by_user, since = EXCLUDED.since, paused = EXCLUDED.paused,
-		reason = EXCLUDED.reason, updated = EXCLUDED.updated`
+		reason = EXCLUDED.reason, updated = EXCLUDED.updated, lang = EXCLUDED.lang`
 
 func subArgs(s bot.Subscription) []any {
 	topics := s.Topics
 	if topics == nil {
 		topics = []string{}
 	}
-	return []any{s.Platform, s.Channel, s.Team, topics, s.By, s.Since, s.Paused, s.Reason, s.Updated}
+	return []any{s.Platform, s.Channel, s.Team, topics, s.By, s.Since, s.Paused, s.Reason, s.Updated, string(s.Lang)}
 }
 
 func scanSubscription(row pgx.Row) (bot.Subscription, error) {
 	var s bot.Subscription
-	err := row.Scan(&s.Platform, &s.Channel, &s.Team, &s.Topics, &s.By, &s.Since, &s.Paused, &s.Reason, &s.Updated)
+	var lang string
+	err := row.Scan(&s.Platform, &s.Channel, &s.Team, &s.Topics, &s.By, &s.Since, &s.Paused, &s.Reason, &s.Updated, &lang)
+	s.Lang = i18n.Lang(lang)
 	if len(s.Topics) == 0 {
 		s.Topics = nil
 	}
@@ -449,7 +452,7 @@ func checkSubscription(s bot.Subscription) error {
 	if err := checkChannel(s.ChannelRef); err != nil {
 		return err
 	}
-	for _, t := range append([]string{s.By, s.Reason}, s.Topics...) {
+	for _, t := range append([]string{s.By, s.Reason, string(s.Lang)}, s.Topics...) {
 		if err := checkText("subscription field", t); err != nil {
 			return fmt.Errorf("subscription of %s: %w", s.ChannelRef, err)
 		}

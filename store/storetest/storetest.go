@@ -82,8 +82,8 @@ func put(t *testing.T, s bot.Store, subs ...bot.Subscription) {
 func testSubscriptionRoundTrip(t *testing.T, s bot.Store) {
 	ctx := context.Background()
 	subs := []bot.Subscription{
-		{ChannelRef: slackGeneral, By: "U1", Since: t0, Updated: t0},
-		{ChannelRef: discordTalks, Topics: []string{"go", "샤딩"}, By: "42", Since: t0, Updated: t0.Add(time.Hour)},
+		{ChannelRef: slackGeneral, By: "U1", Since: t0, Updated: t0, Lang: "ko"},
+		{ChannelRef: discordTalks, Topics: []string{"go", "샤딩"}, By: "42", Since: t0, Updated: t0.Add(time.Hour), Lang: "en"},
 		{ChannelRef: bot.ChannelRef{Platform: "slack", Channel: "C2"}, Since: t0, Paused: true, Reason: "channel_not_found", Updated: t0},
 		{ChannelRef: bot.ChannelRef{Platform: "console", Channel: "'; DROP TABLE x; --"}, Topics: []string{}},
 	}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/talkbot/talkbot/bot/i18n"
+)
+
+func TestConfigLanguage(t *testing.T) {
+	none := filepath.Join(t.TempDir(), "none.toml")
+	for _, tt := range []struct {
+		env  string
+		want i18n.Lang
+		err  string
+	}{
+		{"", i18n.Auto, ""},
+		{"ko", i18n.KO, ""},
+		{"en", i18n.EN, ""},
+		{"auto", i18n.Auto, ""},
+		{"fr", "", `bot.language must be "auto", "ko" or "en", not "fr"`},
+	} {
+		cfg, err := loadConfig(none, false, func(k string) string {
+			if k == "TALKBOT_LANGUAGE" {
+				return tt.env
+			}
+			return ""
+		})
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("TALKBOT_LANGUAGE=%q: err %v, want %q", tt.env, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || cfg.Bot.Lang() != tt.want {
+			t.Errorf("TALKBOT_LANGUAGE=%q: %q, %v; want %q", tt.env, cfg.Bot.Lang(), err, tt.want)
+		}
+	}
+}
+
+// ask answers in --lang, else in the locale of the environment, else in
+// [bot] language; auto lets Hangul text choose Korean.
+func TestAskLanguage(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{"flag ko", nil, []string{"ask", "--lang", "ko", "sharding"}, "요약"},
+		{"flag en beats LANG", map[string]string{"LANG": "ko_KR.UTF-8"}, []string{"ask", "--lang", "en", "sharding"}, "Summary"},
+		{"LANG ko", map[string]string{"LANG": "ko_KR.UTF-8"}, []string{"ask", "sharding"}, "요약"},
+		{"LC_ALL beats LANG", map[string]string{"LC_ALL": "en_US.UTF-8", "LANG": "ko_KR.UTF-8"}, []string{"ask", "sharding"}, "Summary"},
+		{"C locale: config ko", map[string]string{"LANG": "C.UTF-8", "TALKBOT_LANGUAGE": "ko"}, []string{"ask", "sharding"}, "요약"},
+		{"auto, English text", nil, []string{"ask", "sharding"}, "Summary"},
+		{"auto, Hangul text", nil, []string{"ask", "샤딩"}, "요약"},
+		{"en, Hangul text", map[string]string{"TALKBOT_LANGUAGE": "en"}, []string{"ask", "샤딩"}, "Summary"},
+	} {
+		out, _, err := runT(t, tt.vars, "", tt.args...)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if !strings.Contains(out, "\n"+tt.want+"\n") {
+			t.Errorf("%s: answer lacks the heading %q:\n%s", tt.name, tt.want, out)
+		}
+	}
+	if _, _, err := runT(t, nil, "", "ask", "--lang", "fr", "sharding"); err == nil || !strings.Contains(err.Error(), "--lang must be ko or en") {
+		t.Errorf("--lang fr: %v", err)
+	}
+}
+
+func TestConsoleLanguage(t *testing.T) {
+	out, _, err := runT(t, nil, "sharding\n", "console", "--lang", "ko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "배운 점") {
+		t.Errorf("console --lang ko:\n%s", out)
+	}
+}
