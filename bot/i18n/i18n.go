@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/BurntSushi/toml"
@@ -58,15 +59,16 @@ type lang struct {
 	plural  map[string]bool
 }
 
-var langs map[Lang]*lang
-
-func init() {
-	var err error
-	langs, err = load()
+// langs is the catalog, loaded from the embedded files on first use. The
+// files are part of the binary and TestCatalog loads them, so a failure
+// here is a defect of the build, not of its input.
+var langs = sync.OnceValue(func() map[Lang]*lang {
+	ls, err := load()
 	if err != nil {
-		panic("i18n: " + err.Error()) // the embedded catalog is checked by the tests
+		panic("i18n: embedded catalog: " + err.Error())
 	}
-}
+	return ls
+})
 
 // Entries reads the embedded catalog file of l.
 func Entries(l Lang) (map[string]Entry, error) {
@@ -138,9 +140,9 @@ func load() (map[Lang]*lang, error) {
 // unknown key is returned as it is, so a missing message shows rather than
 // vanishes (the catalog test keeps that from happening).
 func T(l Lang, key string, args ...any) string {
-	ll, ok := langs[l]
+	ll, ok := langs()[l]
 	if !ok {
-		ll = langs[EN]
+		ll = langs()[EN]
 	}
 	if len(args) == 0 {
 		if s, ok := ll.static[key]; ok {
