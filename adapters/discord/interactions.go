@@ -239,6 +239,22 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 	return notice("talkbot does not handle this kind of interaction."), nil
 }
 
+// notInTime returns the response to an interaction whose work did not
+// answer in time: "restarting" when it could not start (err), or the
+// deferral of mode m when it goes on (later). It reports false when the
+// answer is ready.
+func notInTime(it *discordgo.Interaction, m mode, later *inflight.Deferred, err error) (response, bool) {
+	switch {
+	case err != nil:
+		return restarting(it), true
+	case later != nil && m == modeUpdate:
+		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, true
+	case later != nil:
+		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, true
+	}
+	return response{}, false
+}
+
 // mode is how an answer to an interaction is shown.
 type mode int
 
@@ -281,13 +297,10 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot
 				a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
 			}
 		})
+	if resp, ok := notInTime(it, m, later, err); ok {
+		return resp, later
+	}
 	switch {
-	case err != nil:
-		return restarting(it), nil
-	case later != nil && m == modeUpdate:
-		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, later
-	case later != nil:
-		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
 	case rep == nil:
 		return failed(it), nil
 	case public(*rep):

@@ -380,13 +380,10 @@ func (a *Adapter) respond(ctx context.Context, it *discordgo.Interaction, m mode
 				a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
 			}
 		})
+	if resp, ok := notInTime(it, m, later, err); ok {
+		return resp, later
+	}
 	switch {
-	case err != nil:
-		return restarting(it), nil
-	case later != nil && m == modeUpdate:
-		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, later
-	case later != nil:
-		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
 	case msg == nil:
 		return failed(it), nil
 	case m == modeUpdate:
