@@ -67,24 +67,30 @@ func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (Retry-After: 1), and reports the time, the duplicates and the misses
 // (both must be 0). Issue 16's goal: within ~9 s on the 2-core machine.
 func BenchmarkDigest10k(b *testing.B) {
-	benchDigest(b, 20*time.Millisecond, 0.05)
+	benchDigest(b, 20*time.Millisecond, 0.05, boltStore)
 }
 
 // BenchmarkDigest10kZeroLatency is the same run against a fake that answers
 // at once and never 429: what is left is talkbot's own cost, mostly the two
 // ledger writes per channel. Issue 14's goal: under 5 s with bbolt.
 func BenchmarkDigest10kZeroLatency(b *testing.B) {
-	benchDigest(b, 0, 0)
+	benchDigest(b, 0, 0, boltStore)
 }
 
-func benchDigest(b *testing.B, latency time.Duration, share429 float64) {
+// boltStore configures a bbolt file of b's own.
+func boltStore(b *testing.B, c *StoreConfig) { c.Path = filepath.Join(b.TempDir(), "talkbot.db") }
+
+// benchDigest runs the 10,000-channel digest against the fake Slack API
+// with the given latency and share of 429s, on the store that store
+// configures.
+func benchDigest(b *testing.B, latency time.Duration, share429 float64, store func(*testing.B, *StoreConfig)) {
 	const channels = 10_000
 	for range b.N {
 		b.StopTimer()
 		fake := &fakeSlackAPI{latency: latency, share429: share429, rnd: rand.New(rand.NewPCG(7, 7)), posts: map[string]int{}}
 		srv := httptest.NewServer(fake)
 		cfg := defaultConfig()
-		cfg.Store.Path = filepath.Join(b.TempDir(), "talkbot.db")
+		store(b, &cfg.Store)
 		cfg.Slack = SlackConfig{BotToken: "xoxb-bench", SigningSecret: benchSecret, APIURL: srv.URL + "/api/"}
 		if w := os.Getenv("TALKBOT_BENCH_WORKERS"); w != "" { // for measuring other settings
 			cfg.Digest.Workers, _ = strconv.Atoi(w)
