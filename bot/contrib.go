@@ -177,7 +177,7 @@ func (b snapshot) removeCommand(ctx context.Context, r Request) Reply {
 // Submit validates a recap form with the rules of talkbot lint, saves the
 // recap in the store, makes it searchable at once, and answers with it.
 // A form with problems is not saved: the problems come back by field
-// (recaps.FieldTitle …) and the reply is empty. A resubmitted form (same
+// (recaps.FieldTitle …), in the request's language, and the reply is empty. A resubmitted form (same
 // Key) answers with the recap saved the first time.
 func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldErrors) {
 	bot.mu.Lock() // one submission at a time: ids and keys stay unique
@@ -202,9 +202,9 @@ func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldEr
 		}
 		old = c
 	}
-	t, errs := s.Draft.Parse(bot.base.Glossary)
-	if errs != nil {
-		return Reply{}, errs
+	t, problems := s.Draft.Parse(bot.base.Glossary)
+	if problems != nil {
+		return Reply{}, problems.Text(func(key string, args ...any) string { return b.msg("form_err_"+key, args...) })
 	}
 	conf, created := b.resolveConference(t.Conference)
 	if old.Conference != nil && old.Conference.ID == conf {

@@ -2,12 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	. "github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -101,6 +103,35 @@ func TestSubmitErrors(t *testing.T) {
 	noStore := New(mustCorpus(t), Options{})
 	if rep, _ := noStore.Submit(context.Background(), Submission{Draft: goodDraft}); rep.Outcome != OutcomeUsage {
 		t.Errorf("without a store: %s %q", rep.Outcome, rep.Intro)
+	}
+}
+
+// A refused form says what to fix in the language of the person who
+// sent it, and every problem the recaps package can find has a message in
+// both languages.
+func TestSubmitErrorsInTheUsersLanguage(t *testing.T) {
+	b := newContribBot(t, bottest.NewStore())
+	d := goodDraft
+	d.Title, d.Summary, d.Link = "", strings.Repeat("x", recaps.MaxPoint+1), "ftp://x"
+	for _, tt := range []struct {
+		lang                 i18n.Lang
+		title, summary, link string
+	}{
+		{i18n.KO, "필수 항목입니다.", "1번째 항목이 너무 깁니다: 항목마다 최대 500자입니다.", "http(s) URL을 넣어 주세요. 예: https://www.youtube.com/watch?v=…"},
+		{i18n.EN, "Required.", "Point 1 is too long: at most 500 characters a point.", "Give an http(s) URL, such as https://www.youtube.com/watch?v=…"},
+	} {
+		_, errs := b.Submit(context.Background(), Submission{Request: Request{Platform: "slack", User: "U1", Lang: tt.lang}, Draft: d})
+		want := recaps.FieldErrors{recaps.FieldTitle: tt.title, recaps.FieldSummary: tt.summary, recaps.FieldLink: tt.link}
+		if !reflect.DeepEqual(errs, want) {
+			t.Errorf("%s: got %v, want %v", tt.lang, errs, want)
+		}
+	}
+	for _, k := range recaps.ProblemKeys {
+		for _, l := range i18n.Langs {
+			if key := "form_err_" + k; i18n.T(l, key) == key {
+				t.Errorf("%s: no message for %s", l, key)
+			}
+		}
 	}
 }
 

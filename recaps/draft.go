@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -56,7 +55,8 @@ const (
 	MaxLink       = 500
 )
 
-// FieldErrors says what to fix, by field name (see FieldTitle …).
+// FieldErrors says what to fix, by field name (see FieldTitle …), in
+// the words a user reads: DraftProblems.Text makes them.
 type FieldErrors map[string]string
 
 // Error lists the problems, field by field, in a stable order.
@@ -73,15 +73,69 @@ func (e FieldErrors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// DraftProblem is what is wrong with one field of a Draft: a message key and
+// its arguments, not words. This package writes no user-facing text; the
+// caller says a DraftProblem in the user's language (package bot/i18n holds
+// the messages, under "form_err_" + Key).
+type DraftProblem struct {
+	Key  string
+	Args []any
+}
+
+// The keys of the problems Parse finds.
+const (
+	ProblemRequired       = "required"         // no args
+	ProblemTooLong        = "too_long"         // limit, length
+	ProblemSpeakers       = "speakers_max"     // limit
+	ProblemSpeakerName    = "speaker_no_name"  // line
+	ProblemSpeakerTooLong = "speaker_too_long" // line, limit
+	ProblemNoSummary      = "summary_empty"    // no args
+	ProblemPoints         = "points_max"       // limit, count
+	ProblemPointTooLong   = "point_too_long"   // point, limit
+	ProblemTagTooLong     = "tag_too_long"     // tag (cut), limit
+	ProblemTags           = "tags_max"         // limit, count
+	ProblemNoTags         = "tags_none"        // no args
+	ProblemURL            = "link_url"         // no args
+	ProblemURLTooLong     = "link_too_long"    // limit
+)
+
+// ProblemKeys lists every Problem key, for the test that each has a
+// message in every language.
+var ProblemKeys = []string{ProblemRequired, ProblemTooLong, ProblemSpeakers, ProblemSpeakerName,
+	ProblemSpeakerTooLong, ProblemNoSummary, ProblemPoints, ProblemPointTooLong, ProblemTagTooLong,
+	ProblemTags, ProblemNoTags, ProblemURL, ProblemURLTooLong}
+
+// DraftProblems are the problems of a Draft, by field name (see FieldTitle …).
+type DraftProblems map[string]DraftProblem
+
+// Text says each problem with say, which returns the message of a key
+// formatted with its arguments.
+func (p DraftProblems) Text(say func(key string, args ...any) string) FieldErrors {
+	if p == nil {
+		return nil
+	}
+	out := make(FieldErrors, len(p))
+	for f, pr := range p {
+		out[f] = say(pr.Key, pr.Args...)
+	}
+	return out
+}
+
+func (p DraftProblems) has(field string) bool { _, ok := p[field]; return ok }
+
+func (p DraftProblems) set(field, key string, args ...any) {
+	p[field] = DraftProblem{Key: key, Args: args}
+}
+
 var hashtagRE = regexp.MustCompile(`(?:^|\s)#([\p{L}\p{N}][\p{L}\p{N}_.+-]*)`)
 
 // Parse validates the draft with the rules talkbot lint applies to recap
 // files, plus the form's limits, and returns the talk it describes: its
 // tags are the given ones, then the glossary terms its text mentions, then
 // its #hashtags. The talk has no ID and its Conference is the draft's text:
-// the caller resolves both. The error is nil or a FieldErrors.
-func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
-	errs := FieldErrors{}
+// the caller resolves both. The problems are nil when there are none.
+func (d Draft) Parse(glossary [][]string) (Talk, DraftProblems) {
+	errs := DraftProblems{}
 	var t Talk
 	t.Title = line(d.Title)
 	t.TitleEN = line(d.TitleEN)
@@ -92,28 +146,28 @@ func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
 
 	for i, l := range lines(d.Speakers) {
 		if i == MaxSpeakers {
-			errs[FieldSpeakers] = fmt.Sprintf("At most %d speakers, one per line.", MaxSpeakers)
+			errs.set(FieldSpeakers, ProblemSpeakers, MaxSpeakers)
 			break
 		}
 		s := ParseSpeaker(l)
 		switch {
 		case s.Name == "":
-			errs[FieldSpeakers] = fmt.Sprintf("Line %d has no name: write “name (handle) · team”.", i+1)
+			errs.set(FieldSpeakers, ProblemSpeakerName, i+1)
 		case tooLong(s.Name, MaxName) || tooLong(s.Handle, MaxName) || tooLong(s.Team, MaxName):
-			errs[FieldSpeakers] = fmt.Sprintf("Line %d is too long: at most %d characters each for the name, handle and team.", i+1, MaxName)
+			errs.set(FieldSpeakers, ProblemSpeakerTooLong, i+1, MaxName)
 		}
 		t.Speakers = append(t.Speakers, s)
 	}
 	t.Summary = points(errs, FieldSummary, d.Summary)
-	if len(t.Summary) == 0 && errs[FieldSummary] == "" {
-		errs[FieldSummary] = "Write at least one point, one per line."
+	if len(t.Summary) == 0 && !errs.has(FieldSummary) {
+		errs.set(FieldSummary, ProblemNoSummary)
 	}
 	t.Lessons = points(errs, FieldLessons, d.Lessons)
 
 	tags := d.GivenTags()
 	for _, tag := range tags {
 		if tooLong(tag, MaxTag) {
-			errs[FieldTags] = fmt.Sprintf("Tag %q is too long: at most %d characters a tag.", textlimit.Cut(tag, 20), MaxTag)
+			errs.set(FieldTags, ProblemTagTooLong, textlimit.Cut(tag, 20), MaxTag)
 		}
 	}
 	text := strings.Join(append(append([]string{t.Title, t.TitleEN}, t.Summary...), t.Lessons...), "\n")
@@ -124,16 +178,16 @@ func (d Draft) Parse(glossary [][]string) (Talk, FieldErrors) {
 	t.Tags = dedupe(tags)
 	switch {
 	case len(t.Tags) > MaxTags:
-		errs[FieldTags] = fmt.Sprintf("At most %d tags; this recap has %d with the ones found in its text.", MaxTags, len(t.Tags))
-	case len(t.Tags) == 0 && errs[FieldTags] == "":
-		errs[FieldTags] = "Add at least one tag, comma-separated (no known term was found in the text)."
+		errs.set(FieldTags, ProblemTags, MaxTags, len(t.Tags))
+	case len(t.Tags) == 0 && !errs.has(FieldTags):
+		errs.set(FieldTags, ProblemNoTags)
 	}
 
 	if link := line(d.Link); link != "" {
-		if msg := checkURL(link); msg != "" {
-			errs[FieldLink] = msg
+		if !httpURL(link) {
+			errs.set(FieldLink, ProblemURL)
 		} else if tooLong(link, MaxLink) {
-			errs[FieldLink] = fmt.Sprintf("Too long: at most %d characters.", MaxLink)
+			errs.set(FieldLink, ProblemURLTooLong, MaxLink)
 		} else {
 			t.Links = []Link{materialLink(link)}
 		}
@@ -326,13 +380,10 @@ func materialLink(s string) Link {
 	return Link{Title: "Slides", URL: s, Kind: LinkSlides}
 }
 
-// checkURL returns what is wrong with an http(s) URL, or "".
-func checkURL(s string) string {
+// httpURL reports whether s is an http(s) URL with a host.
+func httpURL(s string) bool {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "Give an http(s) URL, such as https://www.youtube.com/watch?v=…"
-	}
-	return ""
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // line makes one line of form text (textlimit.Line).
@@ -360,30 +411,30 @@ func lines(s string) []string {
 	return out
 }
 
-func points(errs FieldErrors, field, s string) []string {
+func points(errs DraftProblems, field, s string) []string {
 	ps := lines(s)
 	if len(ps) > MaxPoints {
-		errs[field] = fmt.Sprintf("At most %d points, one per line; this has %d.", MaxPoints, len(ps))
+		errs.set(field, ProblemPoints, MaxPoints, len(ps))
 	}
 	for i, p := range ps {
 		if tooLong(p, MaxPoint) {
-			errs[field] = fmt.Sprintf("Point %d is too long: at most %d characters a point.", i+1, MaxPoint)
+			errs.set(field, ProblemPointTooLong, i+1, MaxPoint)
 		}
 	}
 	return ps
 }
 
-func required(errs FieldErrors, field, v string, n int) {
+func required(errs DraftProblems, field, v string, n int) {
 	if v == "" {
-		errs[field] = "Required."
+		errs.set(field, ProblemRequired)
 		return
 	}
 	limit(errs, field, v, n)
 }
 
-func limit(errs FieldErrors, field, v string, n int) {
+func limit(errs DraftProblems, field, v string, n int) {
 	if tooLong(v, n) {
-		errs[field] = fmt.Sprintf("Too long: at most %d characters (this has %d).", n, utf8.RuneCountInString(v))
+		errs.set(field, ProblemTooLong, n, utf8.RuneCountInString(v))
 	}
 }
 

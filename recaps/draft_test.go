@@ -2,6 +2,7 @@ package recaps
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,30 +55,37 @@ func TestDraftErrors(t *testing.T) {
 		name  string
 		edit  func(*Draft)
 		field string
-		has   string
+		want  DraftProblem
 	}{
-		{"no title", func(d *Draft) { d.Title = "  " }, FieldTitle, "Required"},
-		{"long title", func(d *Draft) { d.Title = strings.Repeat("가", MaxTitle+1) }, FieldTitle, "at most 150 characters"},
-		{"no conference", func(d *Draft) { d.Conference = "" }, FieldConference, "Required"},
-		{"no summary", func(d *Draft) { d.Summary = "\n - \n" }, FieldSummary, "at least one point"},
-		{"nine points", func(d *Draft) { d.Summary = strings.Repeat("p\n", 9) }, FieldSummary, "At most 8 points"},
-		{"long point", func(d *Draft) { d.Lessons = strings.Repeat("x", MaxPoint+1) }, FieldLessons, "at most 500 characters"},
-		{"speaker without name", func(d *Draft) { d.Speakers = "(handle) · team" }, FieldSpeakers, "no name"},
-		{"no tags", func(d *Draft) { d.Tags = "" }, FieldTags, "at least one tag"},
-		{"long tag", func(d *Draft) { d.Tags = strings.Repeat("t", MaxTag+1) }, FieldTags, "too long"},
-		{"bad link", func(d *Draft) { d.Link = "javascript:alert(1)" }, FieldLink, "http(s) URL"},
-		{"hostless link", func(d *Draft) { d.Link = "https://" }, FieldLink, "http(s) URL"},
+		{"no title", func(d *Draft) { d.Title = "  " }, FieldTitle, DraftProblem{ProblemRequired, nil}},
+		{"long title", func(d *Draft) { d.Title = strings.Repeat("가", MaxTitle+1) }, FieldTitle, DraftProblem{ProblemTooLong, []any{150, 151}}},
+		{"no conference", func(d *Draft) { d.Conference = "" }, FieldConference, DraftProblem{ProblemRequired, nil}},
+		{"no summary", func(d *Draft) { d.Summary = "\n - \n" }, FieldSummary, DraftProblem{ProblemNoSummary, nil}},
+		{"nine points", func(d *Draft) { d.Summary = strings.Repeat("p\n", 9) }, FieldSummary, DraftProblem{ProblemPoints, []any{8, 9}}},
+		{"long point", func(d *Draft) { d.Lessons = "ok\n" + strings.Repeat("x", MaxPoint+1) }, FieldLessons, DraftProblem{ProblemPointTooLong, []any{2, 500}}},
+		{"speaker without name", func(d *Draft) { d.Speakers = "(handle) · team" }, FieldSpeakers, DraftProblem{ProblemSpeakerName, []any{1}}},
+		{"long speaker", func(d *Draft) { d.Speakers = "a\n" + strings.Repeat("n", MaxName+1) }, FieldSpeakers, DraftProblem{ProblemSpeakerTooLong, []any{2, 80}}},
+		{"eleven speakers", func(d *Draft) { d.Speakers = strings.Repeat("a\n", 11) }, FieldSpeakers, DraftProblem{ProblemSpeakers, []any{10}}},
+		{"no tags", func(d *Draft) { d.Tags = "" }, FieldTags, DraftProblem{ProblemNoTags, nil}},
+		{"long tag", func(d *Draft) { d.Tags = strings.Repeat("t", MaxTag+1) }, FieldTags, DraftProblem{ProblemTagTooLong, []any{strings.Repeat("t", 19) + "…", 40}}},
+		{"many tags", func(d *Draft) { d.Tags = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u" }, FieldTags, DraftProblem{ProblemTags, []any{20, 21}}},
+		{"bad link", func(d *Draft) { d.Link = "javascript:alert(1)" }, FieldLink, DraftProblem{ProblemURL, nil}},
+		{"hostless link", func(d *Draft) { d.Link = "https://" }, FieldLink, DraftProblem{ProblemURL, nil}},
+		{"long link", func(d *Draft) { d.Link = "https://x.example/" + strings.Repeat("a", MaxLink) }, FieldLink, DraftProblem{ProblemURLTooLong, []any{500}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := good
 			tt.edit(&d)
 			_, errs := d.Parse(testGlossary)
-			if !strings.Contains(errs[tt.field], tt.has) {
-				t.Errorf("errors %v: want %s to say %q", errs, tt.field, tt.has)
+			if got := errs[tt.field]; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s: got %+v, want %+v", tt.field, got, tt.want)
 			}
 			if len(errs) != 1 {
-				t.Errorf("errors %v: want only %s", errs, tt.field)
+				t.Errorf("problems %v: want only %s", errs, tt.field)
+			}
+			if !slices.Contains(ProblemKeys, tt.want.Key) {
+				t.Errorf("%s is not in ProblemKeys", tt.want.Key)
 			}
 		})
 	}
