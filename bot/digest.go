@@ -344,11 +344,19 @@ func (d *Digest) count(platform, outcome string) {
 	}
 }
 
-// Reasons a subscription is paused with, shown by "talk subscriptions".
+// Reasons a subscription is paused with: codes, stored with it and shown
+// by "talk subscriptions" in the reader's language (catalog "pause_" +
+// code).
 const (
-	reasonGone     = "talkbot could not post here: the channel was deleted or archived, or the bot lost access"
-	reasonNoAccess = "talkbot cannot read this channel, so it cannot tell whether this week's post went out: invite the bot to the channel"
+	reasonGone     = "gone"      // the channel was deleted or archived, or the bot lost access
+	reasonNoAccess = "no_access" // the bot cannot read the channel's history
 )
+
+// legacyReasons are the reasons talkbot stored before they were codes.
+var legacyReasons = map[string]string{
+	"talkbot could not post here: the channel was deleted or archived, or the bot lost access":                             reasonGone,
+	"talkbot cannot read this channel, so it cannot tell whether this week's post went out: invite the bot to the channel": reasonNoAccess,
+}
 
 // deliver tries one channel's digest once: it looks for an earlier post
 // when one may be out, else posts and records it. It returns the

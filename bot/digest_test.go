@@ -14,6 +14,7 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -201,9 +202,31 @@ func TestSubscriptionCommands(t *testing.T) {
 	for _, f := range rep.Fields {
 		fields += f.Name + "=" + f.Value + ";"
 	}
-	want := "Topics=kafka;Language=English;Next delivery=Mon Nov 30 2026, 09:00 KST (Asia/Seoul);"
+	want := "Topics=kafka;Language=English;Next delivery=Mon Nov 30, 2026 09:00 KST (Asia/Seoul);"
 	if fields != want {
 		t.Errorf("subscriptions fields: got %q, want %q", fields, want)
+	}
+
+	// In Korean, with a subscription an older talkbot paused with its
+	// English sentence: the reason is said in Korean too.
+	sub, err := st.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "C1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.Paused = true
+	sub.Reason = "talkbot could not post here: the channel was deleted or archived, or the bot lost access"
+	if err := st.PutSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	rep = b.Handle(ctx, bot.Request{Platform: "slack", Channel: "C1", User: "U1", Command: bot.ParseCommand("구독목록"), Lang: i18n.KO})
+	fields = ""
+	for _, f := range rep.Fields {
+		fields += f.Name + "=" + f.Value + ";"
+	}
+	want = "주제=kafka;언어=영어;다음 게시=2026년 11월 30일 (월) 09:00 KST (Asia/Seoul);" +
+		"상태=일시 중지: talkbot이 이 채널에 게시하지 못했습니다: 채널이 삭제되었거나 보관되었거나, 봇이 접근 권한을 잃었습니다. talk 구독을 다시 실행하면 재개됩니다.;"
+	if fields != want {
+		t.Errorf("구독목록 fields: got %q, want %q", fields, want)
 	}
 }
 
@@ -247,6 +270,13 @@ func TestDigestRunFailuresAndExactlyOnce(t *testing.T) {
 	sub, _ := st.Subscription(ctx, bot.ChannelRef{Platform: "slack", Channel: "C1"})
 	if !sub.Paused {
 		t.Errorf("C1 subscription: got paused=false, want paused after channel_not_found")
+	}
+	// Its reason is said in the language of whoever asks.
+	for l, want := range map[i18n.Lang]string{i18n.KO: "채널이 삭제되었거나 보관되었거나", i18n.EN: "the channel was deleted or archived"} {
+		rep := b.Handle(ctx, bot.Request{Platform: "slack", Channel: "C1", User: "U1", Command: bot.ParseCommand("subscriptions"), Lang: l})
+		if status := rep.Fields[len(rep.Fields)-1].Value; !strings.Contains(status, want) {
+			t.Errorf("%s: status %q, want it to say %q", l, status, want)
+		}
 	}
 	// The second run, a minute later, skips what is done, leaves the
 	// paused channel alone, and retries the failed one.

@@ -258,6 +258,20 @@ func langFlag(args []string) (rest []string, lang string, ok bool) {
 	return rest, lang, true
 }
 
+// pauseReason says why a subscription is paused: the Digest stores a code
+// (see reasonGone), said in the reader's language; a subscription paused
+// by an older talkbot holds the English sentence itself.
+func (b snapshot) pauseReason(reason string) string {
+	if code, ok := legacyReasons[reason]; ok {
+		reason = code
+	}
+	switch reason {
+	case reasonGone, reasonNoAccess:
+		return b.msg("pause_" + reason)
+	}
+	return reason
+}
+
 func (b snapshot) subscriptionReply(s Subscription) Reply {
 	rep := Reply{Title: b.msg("sub_title"), Outcome: OutcomeOK}
 	topics := b.msg("sub_all_talks")
@@ -268,10 +282,10 @@ func (b snapshot) subscriptionReply(s Subscription) Reply {
 	rep.Fields = append(rep.Fields, Field{b.msg("sub_language"), b.msg("lang_" + string(b.Lang(s.Lang)))})
 	if b.nextDigest != nil {
 		next := b.nextDigest(b.now()).In(b.loc)
-		rep.Fields = append(rep.Fields, Field{b.msg("sub_next"), next.Format("Mon Jan 2 2006, 15:04 MST") + " (" + b.loc.String() + ")"})
+		rep.Fields = append(rep.Fields, Field{b.msg("sub_next"), b.when(next) + " (" + b.loc.String() + ")"})
 	}
 	if s.Paused {
-		rep.Fields = append(rep.Fields, Field{b.msg("sub_status"), b.msg("sub_paused", s.Reason)})
+		rep.Fields = append(rep.Fields, Field{b.msg("sub_status"), b.msg("sub_paused", b.pauseReason(s.Reason))})
 	}
 	return rep
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 )
 
@@ -104,10 +103,16 @@ func (b *Bot) weekPick(ctx context.Context, w Week, topics []string, record bool
 
 // weekIntro labels the talk of week w.
 func (b snapshot) weekIntro(w Week) string {
-	if b.lang == i18n.KO {
-		return b.msg("week_intro", w.Start(b.loc).Format("2006년 1월 2일"))
+	return b.msg("week_intro", w.Start(b.loc).Format(b.msg("date_layout")))
+}
+
+// when writes t as a date, weekday and time in the snapshot's language.
+func (b snapshot) when(t time.Time) string {
+	day := ""
+	if days := strings.Fields(b.msg("weekdays")); len(days) == 7 {
+		day = days[t.Weekday()]
 	}
-	return b.msg("week_intro", w.Start(b.loc).Format("Jan 2, 2006"))
+	return b.msg("date_time", day, t.Format(b.msg("date_layout")), t.Format("15:04 MST"))
 }
 
 func (b snapshot) weekReply(ctx context.Context, r Request) Reply {

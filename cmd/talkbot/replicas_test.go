@@ -47,23 +47,34 @@ func serveApp(t *testing.T, cfg Config) *served {
 }
 
 // leads reads /readyz and /metrics: whether the replica says it is the
-// digest leader, after checking that both agree.
+// digest leader, after checking that both agree. Leadership may change
+// between the two reads (a replica becomes leader while it is asked), so
+// /readyz is read before and after /metrics, and a change is read again.
 func (s *served) leads(t *testing.T) bool {
 	t.Helper()
-	code, body := get(t, s.base+"/readyz")
-	yes := strings.HasSuffix(body, "\ndigest leader: yes\n")
-	if (code != 200 && code != 503) || !yes && !strings.HasSuffix(body, "\ndigest leader: no\n") {
-		t.Fatalf("/readyz: %d %q, want 200 or 503 and whether this replica leads", code, body)
+	readyz := func() (bool, string) {
+		code, body := get(t, s.base+"/readyz")
+		yes := strings.HasSuffix(body, "\ndigest leader: yes\n")
+		if (code != 200 && code != 503) || !yes && !strings.HasSuffix(body, "\ndigest leader: no\n") {
+			t.Fatalf("/readyz: %d %q, want 200 or 503 and whether this replica leads", code, body)
+		}
+		return yes, body
 	}
-	_, metrics := get(t, s.base+"/metrics")
-	gauge := "talkbot_digest_leader 0\n"
-	if yes {
-		gauge = "talkbot_digest_leader 1\n"
+	for {
+		yes, body := readyz()
+		_, metrics := get(t, s.base+"/metrics")
+		if again, _ := readyz(); again != yes {
+			continue // it changed while asked: ask again
+		}
+		gauge := "talkbot_digest_leader 0\n"
+		if yes {
+			gauge = "talkbot_digest_leader 1\n"
+		}
+		if !strings.Contains(metrics, gauge) {
+			t.Fatalf("/readyz says %q but /metrics has no %q", body, gauge)
+		}
+		return yes
 	}
-	if !strings.Contains(metrics, gauge) {
-		t.Fatalf("/readyz says %q but /metrics has no %q", body, gauge)
-	}
-	return yes
 }
 
 // waitLeader waits up to 20 s for exactly one of rs to lead and returns it.
