@@ -135,6 +135,9 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 			}
 		}
 		if len(ls) > 0 {
+			// The core sets LinksHeading, in the reply's language, with
+			// every link it adds; "Links" is bot.Reply's documented
+			// default for a reply built without it.
 			fs = append(fs, field{cmp.Or(r.LinksHeading, "Links"), strings.Join(ls, "\n"), false})
 		}
 	}
@@ -157,7 +160,8 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 
 	// Fields fill what the title and footer leave of 6,000 characters,
 	// keeping room for some of the description; those that do not fit
-	// are counted in a last "and N more" field.
+	// are counted in a last "…" field, "+N": words there would need the
+	// reply's language, which a digest post (Send) is not told.
 	fixed := textlimit.Width(e.Title) + textlimit.Width(footer)
 	room := maxEmbedTotal - min(textlimit.Width(desc), maxDescription/4)
 	size := func(f field) int { return textlimit.Width(f.name) + textlimit.Width(f.value) }
@@ -166,13 +170,13 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 		total += size(f)
 	}
 	if len(fs) > maxFields || total > room {
-		const moreSize = 20 // "…" and "and N more"
+		const moreSize = 20 // "…" and "+N"
 		kept := 0
 		for kept < min(len(fs), maxFields-1) && fixed+size(fs[kept]) <= room-moreSize {
 			fixed += size(fs[kept])
 			kept++
 		}
-		more := field{"…", fmt.Sprintf("and %d more", len(fs)-kept), false}
+		more := field{"…", fmt.Sprintf("+%d", len(fs)-kept), false}
 		fs = append(fs[:kept], more)
 		fixed += size(more)
 	} else {

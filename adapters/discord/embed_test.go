@@ -2,6 +2,7 @@ package discord
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,5 +103,21 @@ func TestRenderGolden(t *testing.T) {
 			checkLimits(t, body)
 			bottest.GoldenJSON(t, "replies/"+r.Name+".json", body)
 		})
+	}
+}
+
+// TestMoreFieldHasNoWords: the fields that do not fit are counted in a last
+// field without words, since a digest post's language is not known here.
+func TestMoreFieldHasNoWords(t *testing.T) {
+	var r bot.Reply
+	for i := range 30 {
+		r.Fields = append(r.Fields, bot.Field{Name: fmt.Sprint("f", i), Value: "v"})
+	}
+	fs := embed(r, "").Fields
+	if len(fs) != maxFields {
+		t.Fatalf("got %d fields, want %d", len(fs), maxFields)
+	}
+	if last := fs[len(fs)-1]; last.Name != "…" || last.Value != "+6" {
+		t.Errorf("got last field %q: %q, want …: +6", last.Name, last.Value)
 	}
 }

@@ -113,7 +113,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete, discordgo.InteractionMessageComponent, discordgo.InteractionModalSubmit:
 		a.work.Recover(ctx, func(ctx context.Context) {
 			resp, later = a.interact(ctx, &it)
-		}, func(context.Context) { resp = failed(&it) })
+		}, func(context.Context) { resp = failed(&it, a.lang(a.request(&it, bot.Command{}, 1))) })
 	default:
 		refuse(http.StatusBadRequest, "unsupported interaction type")
 		return
@@ -165,7 +165,7 @@ func (a *Adapter) onInteraction(ctx context.Context, e *discordgo.InteractionCre
 		if later != nil {
 			later.Release()
 		}
-	}, func(ctx context.Context) { answer(ctx, failed(it)) })
+	}, func(ctx context.Context) { answer(ctx, failed(it, a.lang(a.request(it, bot.Command{}, 1)))) })
 }
 
 // onMessage answers a direct message from a person with a channel message,
@@ -183,12 +183,14 @@ func (a *Adapter) onMessage(ctx context.Context, e *discordgo.MessageCreate) {
 			a.log.ErrorContext(ctx, "answer discord DM", "err", err)
 		}
 	}
+	req := bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content)}
+	lang := a.lang(req)
 	err := a.chats.Go(ctx, func(ctx context.Context) {
-		rep := a.b.Handle(ctx, bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content)})
+		rep := a.b.Handle(ctx, req)
 		answer(ctx, render(rep.Public(), renderOpts{}))
-	}, func(ctx context.Context) { answer(ctx, plain(inflight.Failed)) })
+	}, func(ctx context.Context) { answer(ctx, plain(i18n.T(lang, "failed"))) })
 	if errors.Is(err, inflight.ErrBusy) {
-		err = a.work.Go(ctx, func(ctx context.Context) { answer(ctx, plain(inflight.Busy)) }, nil)
+		err = a.work.Go(ctx, func(ctx context.Context) { answer(ctx, plain(i18n.T(lang, "busy"))) }, nil)
 	}
 	if err != nil && !errors.Is(err, inflight.ErrClosed) { // shutting down, a DM needs no answer
 		a.log.WarnContext(ctx, "discord DM not answered", "err", err)
@@ -202,13 +204,14 @@ func (a *Adapter) onMessage(ctx context.Context, e *discordgo.MessageCreate) {
 // sends resp, then calls later.Release, and the answer follows by editing
 // @original.
 func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp response, later *inflight.Deferred) {
+	lang := a.lang(a.request(it, bot.Command{}, 1))
 	switch it.Type {
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return a.autocomplete(it.ApplicationCommandData()), nil
 	case discordgo.InteractionApplicationCommand:
 		text, ok := commandText(it.ApplicationCommandData())
 		if !ok {
-			return notice("This command is not talkbot's any more. Try /talk."), nil
+			return notice(i18n.T(lang, "discord_unknown_command")), nil
 		}
 		req := a.request(it, bot.ParseCommand(text), 1)
 		if req.Command.Form() {
@@ -224,7 +227,7 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 		}
 		p, ok := a.b.ParseAction(id)
 		if !ok {
-			return notice("This button no longer works. Run /talk again."), nil
+			return notice(i18n.T(lang, "discord_old_button")), nil
 		}
 		cmd, page := p.Request()
 		m := modePrivate
@@ -236,17 +239,17 @@ func (a *Adapter) interact(ctx context.Context, it *discordgo.Interaction) (resp
 		}
 		return a.answer(ctx, it, a.request(it, cmd, page), m, p)
 	}
-	return notice("talkbot does not handle this kind of interaction."), nil
+	return notice(i18n.T(lang, "discord_unknown_interaction")), nil
 }
 
 // notInTime returns the response to an interaction whose work did not
-// answer in time: "restarting" when it could not start (err), or the
-// deferral of mode m when it goes on (later). It reports false when the
-// answer is ready.
-func notInTime(it *discordgo.Interaction, m mode, later *inflight.Deferred, err error) (response, bool) {
+// answer in time: "restarting" in lang when it could not start (err), or
+// the deferral of mode m when it goes on (later). It reports false when
+// the answer is ready.
+func notInTime(it *discordgo.Interaction, lang i18n.Lang, m mode, later *inflight.Deferred, err error) (response, bool) {
 	switch {
 	case err != nil:
-		return restarting(it), true
+		return restarting(it, lang), true
 	case later != nil && m == modeUpdate:
 		return response{Type: discordgo.InteractionResponseDeferredMessageUpdate}, true
 	case later != nil:
@@ -275,6 +278,7 @@ const (
 // is not known yet; a public answer then arrives as a follow-up (see
 // share).
 func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot.Request, m mode, p bot.ParsedAction) (response, *inflight.Deferred) {
+	lang := a.lang(req)
 	public := func(rep bot.Reply) bool { return m == modeShare && p.Public(rep) }
 	// A nil reply stands for one whose work panicked.
 	rep, later, err := inflight.Answer(ctx, a.work, a.deferAfter,
@@ -287,9 +291,9 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot
 			var err error
 			switch {
 			case rep == nil:
-				err = a.editOriginal(ctx, it, plain(inflight.Failed))
+				err = a.editOriginal(ctx, it, plain(i18n.T(lang, "failed")))
 			case public(*rep):
-				err = a.share(ctx, it, shared(*rep, req.User, a.b.Lang(req.Lang)), a.b.Lang(req.Lang))
+				err = a.share(ctx, it, shared(*rep, req.User, lang), lang)
 			default:
 				err = a.editOriginal(ctx, it, render(*rep, renderOpts{}))
 			}
@@ -297,14 +301,14 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, req bot
 				a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
 			}
 		})
-	if resp, ok := notInTime(it, m, later, err); ok {
+	if resp, ok := notInTime(it, lang, m, later, err); ok {
 		return resp, later
 	}
 	switch {
 	case rep == nil:
-		return failed(it), nil
+		return failed(it, lang), nil
 	case public(*rep):
-		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: shared(*rep, req.User, a.b.Lang(req.Lang))}, nil
+		return response{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: shared(*rep, req.User, lang)}, nil
 	case m == modeUpdate:
 		return response{Type: discordgo.InteractionResponseUpdateMessage, Data: render(*rep, renderOpts{})}, nil
 	}
@@ -363,6 +367,17 @@ func (a *Adapter) request(it *discordgo.Interaction, cmd bot.Command, page int) 
 	return req
 }
 
+// lang returns the language of the answer to req, and of the adapter's own
+// notices to its user: the user's Discord locale (see request), else, for
+// text written in Hangul when the Bot's language is "auto", Korean, else
+// the Bot's language. It is the choice bot.Bot.Handle makes for req.
+func (a *Adapter) lang(req bot.Request) i18n.Lang {
+	if req.Lang == "" && a.b.Auto() && i18n.Hangul(req.Command.Arg) {
+		return i18n.KO
+	}
+	return a.b.Lang(req.Lang)
+}
+
 // autocomplete suggests up to 25 completions of the focused option.
 func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) response {
 	partial := ""
@@ -391,14 +406,15 @@ func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) re
 const refuseTimeout = 5 * time.Second
 
 // restarting is the answer to an interaction that arrives once Run is
-// returning: a notice, or no choices for autocomplete.
-func restarting(it *discordgo.Interaction) response {
-	return short(it, inflight.Restarting)
+// returning: a notice in lang, or no choices for autocomplete.
+func restarting(it *discordgo.Interaction, lang i18n.Lang) response {
+	return short(it, i18n.T(lang, "restarting"))
 }
 
-// failed is the answer to an interaction whose work panicked.
-func failed(it *discordgo.Interaction) response {
-	return short(it, inflight.Failed)
+// failed is the answer to an interaction whose work panicked: a notice in
+// lang, or no choices for autocomplete.
+func failed(it *discordgo.Interaction, lang i18n.Lang) response {
+	return short(it, i18n.T(lang, "failed"))
 }
 
 // short is an ephemeral notice, or no choices for autocomplete.

@@ -17,9 +17,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 func TestPing(t *testing.T) {
@@ -611,20 +611,21 @@ func TestPanicAnswered(t *testing.T) {
 	obs := &bottest.Observer{}
 	b := testBot(t, bot.Options{Store: store, Observer: obs})
 	e := newEnv(t, b, Config{})
+	failed := i18n.T(i18n.EN, "failed")
 	_, resp, body := e.do(t, talkJSON("subscriptions"))
-	if resp.Type != 4 || resp.Data.Flags != 64 || resp.Data.Content != inflight.Failed {
-		t.Errorf("HTTP: got %s, want an ephemeral %q", body, inflight.Failed)
+	if resp.Type != 4 || resp.Data.Flags != 64 || resp.Data.Content != failed {
+		t.Errorf("HTTP: got %s, want an ephemeral %q", body, failed)
 	}
 
 	api := newFakeAPI(t)
 	a, _ := gatewayAdapter(t, api, b, Config{})
-	if r, body := gatewayTalk(t, a, api, "subscriptions"); r.Data.Content != inflight.Failed {
-		t.Errorf("gateway: got %s, want %q", body, inflight.Failed)
+	if r, body := gatewayTalk(t, a, api, "subscriptions"); r.Data.Content != failed {
+		t.Errorf("gateway: got %s, want %q", body, failed)
 	}
 	a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "subscriptions"}})
 	c := api.wait(t, http.MethodPost, "/api/v10/channels/dm1/messages")
-	if !strings.Contains(string(c.Body), inflight.Failed) {
-		t.Errorf("DM: got %s, want %q", c.Body, inflight.Failed)
+	if !strings.Contains(string(c.Body), failed) {
+		t.Errorf("DM: got %s, want %q", c.Body, failed)
 	}
 	if got, want := obs.Panics(), []string{"discord", "discord", "discord"}; !slices.Equal(got, want) {
 		t.Errorf("panics: got %v, want %v", got, want)

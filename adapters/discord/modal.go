@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -88,16 +87,17 @@ var formInputs = []input{
 		discordgo.TextInputParagraph, false, min(maxInputValue, recaps.MaxPoints*(recaps.MaxPoint+1)-1)},
 }
 
-// fieldLabels name a recap's fields in the list of a form's problems.
-var fieldLabels = map[string]string{
-	recaps.FieldTitle:      "Title",
-	recaps.FieldTitleEN:    "English title",
-	recaps.FieldConference: "Conference",
-	recaps.FieldSpeakers:   "Speakers",
-	recaps.FieldSummary:    "Summary",
-	recaps.FieldLessons:    "Lessons",
-	recaps.FieldTags:       "Tags",
-	recaps.FieldLink:       "Link",
+// fieldNames are the catalog keys (bot/i18n) of a recap's field names,
+// used in the list of a form's problems and in notices about a field.
+var fieldNames = map[string]string{
+	recaps.FieldTitle:      "form_title",
+	recaps.FieldTitleEN:    "form_title_en",
+	recaps.FieldConference: "form_conference",
+	recaps.FieldSpeakers:   "form_speakers",
+	recaps.FieldSummary:    "form_summary",
+	recaps.FieldLessons:    "form_lessons",
+	recaps.FieldTags:       "form_tags",
+	recaps.FieldLink:       "form_link",
 }
 
 // fieldOrder is the order problems are listed in: the form's, then the
@@ -149,8 +149,7 @@ func (a *Adapter) formModal(user, edit string, d recaps.Draft, lang i18n.Lang) r
 		// core checks the limit in characters either way.
 		n := max(in.max, textlimit.Width(v))
 		if n > maxInputValue {
-			return notice(fmt.Sprintf("This recap's %s is longer than a Discord form field holds (%d characters), so it cannot be edited here: edit it in Slack, or remove it and share it again.",
-				strings.ToLower(fieldLabels[in.id]), maxInputValue))
+			return notice(i18n.T(lang, "discord_too_long", i18n.T(lang, fieldNames[in.id]), maxInputValue))
 		}
 		m.Components = append(m.Components, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.TextInput{CustomID: in.id, Label: i18n.T(lang, in.label, recaps.MaxPoints), Placeholder: i18n.T(lang, in.placeholder, recaps.MaxPoints), Style: in.style,
@@ -195,12 +194,13 @@ func setField(d *recaps.Draft, id, v string) {
 // recap form, or with the reply that says why there is none (no store, an
 // unknown or shipped recap, someone else's).
 func (a *Adapter) openForm(ctx context.Context, it *discordgo.Interaction, req bot.Request) (response, *inflight.Deferred) {
-	return a.modalOr(ctx, it, func(ctx context.Context) response {
+	lang := a.lang(req)
+	return a.modalOr(ctx, it, lang, func(ctx context.Context) response {
 		f, rep := a.b.Form(ctx, req)
 		if rep != nil {
 			return ephemeral(render(*rep, renderOpts{}))
 		}
-		return a.formModal(req.User, f.Edit, f.Draft, a.b.Lang(req.Lang))
+		return a.formModal(req.User, f.Edit, f.Draft, lang)
 	})
 }
 
@@ -208,11 +208,11 @@ func (a *Adapter) openForm(ctx context.Context, it *discordgo.Interaction, req b
 // what was typed, while talkbot still keeps it.
 func (a *Adapter) reopen(ctx context.Context, it *discordgo.Interaction, token string) (response, *inflight.Deferred) {
 	r := a.request(it, bot.Command{}, 1)
-	user, lang := r.User, a.b.Lang(r.Lang)
-	return a.modalOr(ctx, it, func(context.Context) response {
+	user, lang := r.User, a.lang(r)
+	return a.modalOr(ctx, it, lang, func(context.Context) response {
 		p, ok := a.drafts.get(token, user)
 		if !ok {
-			return notice(fmt.Sprintf("talkbot no longer has the text of this form: it keeps it for %d minutes, and not across a restart. Please run /talk query:add again.", draftTTLMinutes))
+			return notice(i18n.T(lang, "discord_form_gone", draftTTLMinutes))
 		}
 		return a.formModal(user, p.edit, p.draft, lang)
 	})
@@ -221,18 +221,19 @@ func (a *Adapter) reopen(ctx context.Context, it *discordgo.Interaction, token s
 // modalOr runs f, which returns a modal or a message, in a.work. A modal
 // must be the first response to its interaction: should f take longer
 // than deferAfter (it reads memory only), the interaction is deferred
-// and the user is asked to try again, or shown f's message.
-func (a *Adapter) modalOr(ctx context.Context, it *discordgo.Interaction, f func(context.Context) response) (response, *inflight.Deferred) {
+// and the user is asked to try again, or shown f's message. The
+// adapter's own notices are in lang.
+func (a *Adapter) modalOr(ctx context.Context, it *discordgo.Interaction, lang i18n.Lang, f func(context.Context) response) (response, *inflight.Deferred) {
 	resp, later, err := inflight.Answer(ctx, a.work, a.deferAfter,
 		func(ctx context.Context) *response { r := f(ctx); return &r },
 		func() *response { return nil },
 		func(ctx context.Context, r *response) {
-			m := plain(inflight.Failed)
+			m := plain(i18n.T(lang, "failed"))
 			if r != nil {
 				if msg, ok := r.Data.(message); ok {
 					m = msg
 				} else {
-					m = plain("Opening the form took too long. Please run the command again.")
+					m = plain(i18n.T(lang, "discord_form_slow"))
 				}
 			}
 			if err := a.editOriginal(ctx, it, m); err != nil {
@@ -241,11 +242,11 @@ func (a *Adapter) modalOr(ctx context.Context, it *discordgo.Interaction, f func
 		})
 	switch {
 	case err != nil:
-		return restarting(it), nil
+		return restarting(it, lang), nil
 	case later != nil:
 		return response{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: flagsOnly{discordgo.MessageFlagsEphemeral}}, later
 	case resp == nil:
-		return failed(it), nil
+		return failed(it, lang), nil
 	}
 	return *resp, nil
 }
@@ -262,22 +263,23 @@ func (a *Adapter) modalOr(ctx context.Context, it *discordgo.Interaction, f func
 func (a *Adapter) submit(ctx context.Context, it *discordgo.Interaction) (response, *inflight.Deferred) {
 	data, _ := it.Data.(discordgo.ModalSubmitInteractionData) // ModalSubmitData panics on a gateway event without data
 	req := a.request(it, bot.Command{}, 1)
+	lang := a.lang(req)
 	if req.User == "" { // Discord always says who submitted; a recap needs its author
-		return notice("talkbot cannot tell who sent this form, so it cannot save it."), nil
+		return notice(i18n.T(lang, "discord_form_no_user")), nil
 	}
 	edit, ok := a.formTarget(data.CustomID, req.User)
 	if !ok {
 		if strings.HasPrefix(data.CustomID, formEditLong) {
-			return notice(fmt.Sprintf("This edit form was open for more than %d minutes (or talkbot restarted since), so talkbot no longer knows which recap it edits. Please run /talk query:edit <id> again.", draftTTLMinutes)), nil
+			return notice(i18n.T(lang, "discord_edit_expired", draftTTLMinutes)), nil
 		}
-		return notice("This form is not talkbot's any more. Try /talk query:add."), nil
+		return notice(i18n.T(lang, "discord_form_unknown")), nil
 	}
 	typed := draftFrom(data.Components)
 	m := modePrivate
 	if it.Message != nil && it.Message.Flags&discordgo.MessageFlagsEphemeral != 0 {
 		m = modeUpdate // reopened from the problems' message: answer in its place
 	}
-	return a.respond(ctx, it, m, func(ctx context.Context) message {
+	return a.respond(ctx, it, lang, m, func(ctx context.Context) message {
 		return a.save(ctx, it, req, edit, typed)
 	})
 }
@@ -313,21 +315,23 @@ func (a *Adapter) save(ctx context.Context, it *discordgo.Interaction, req bot.R
 		}
 	}
 	rep, errs := a.b.Submit(ctx, bot.Submission{Request: req, Author: displayName(it), Draft: d, Edit: edit, Key: platform + ":" + it.ID})
+	lang := a.lang(req)
 	switch {
 	case errs != nil:
-		return a.problems(req.User, edit, typed, errs)
+		return a.problems(req.User, edit, typed, errs, lang)
 	case rep.Outcome == bot.OutcomeError:
 		m := render(rep, renderOpts{})
-		m.Content = cut(fmt.Sprintf("Your recap is not saved. The button reopens the form with what you typed (kept for %d minutes).", draftTTLMinutes), maxContent)
-		m.Components = reopenRow(a.drafts.put(pending{user: req.User, edit: edit, draft: typed}))
+		m.Content = cut(i18n.T(lang, "discord_not_saved", draftTTLMinutes), maxContent)
+		m.Components = reopenRow(a.drafts.put(pending{user: req.User, edit: edit, draft: typed}), lang)
 		return m
 	}
 	return render(rep, renderOpts{})
 }
 
 // problems lists what to fix in a refused form, field by field, with a
-// button that reopens it as typed.
-func (a *Adapter) problems(user, edit string, typed recaps.Draft, errs recaps.FieldErrors) message {
+// button that reopens it as typed. The adapter's words are in lang; the
+// problems themselves are the core's.
+func (a *Adapter) problems(user, edit string, typed recaps.Draft, errs recaps.FieldErrors, lang i18n.Lang) message {
 	var bullets []string
 	for _, f := range fieldOrder {
 		msg, ok := errs[f]
@@ -335,30 +339,32 @@ func (a *Adapter) problems(user, edit string, typed recaps.Draft, errs recaps.Fi
 			continue
 		}
 		if f == recaps.FieldTags {
-			msg += " On Discord, tags come from the known terms (Kafka, 샤딩…) and the #hashtags in the title, summary and lessons: add or remove #hashtags there (e.g. #kafka)."
+			msg += " " + i18n.T(lang, "discord_tags_hint")
 		}
-		bullets = append(bullets, fieldLabels[f]+": "+msg)
+		bullets = append(bullets, i18n.T(lang, fieldNames[f])+": "+msg)
 	}
 	for f, msg := range errs { // a field this adapter does not know
-		if fieldLabels[f] == "" {
+		if fieldNames[f] == "" {
 			bullets = append(bullets, f+": "+msg)
 		}
 	}
 	rep := bot.Reply{
-		Title:    "Your recap is not saved yet",
-		Intro:    "Please fix this and submit again:",
+		Title:    i18n.T(lang, "discord_problems_title"),
+		Intro:    i18n.T(lang, "discord_problems_intro"),
 		Sections: []bot.Section{{Bullets: bullets}},
-		Footer:   fmt.Sprintf("“Fix and resubmit” reopens the form with what you typed. talkbot keeps your text for %d minutes (not across a restart).", draftTTLMinutes),
+		Footer:   i18n.T(lang, "discord_problems_footer", i18n.T(lang, "discord_fix_button"), draftTTLMinutes),
 		Outcome:  bot.OutcomeUsage,
 	}
 	m := render(rep, renderOpts{})
-	m.Components = reopenRow(a.drafts.put(pending{user: user, edit: edit, draft: typed}))
+	m.Components = reopenRow(a.drafts.put(pending{user: user, edit: edit, draft: typed}), lang)
 	return m
 }
 
-func reopenRow(token string) []discordgo.MessageComponent {
+// reopenRow is the row of the button, labelled in lang, that reopens the
+// form kept under token.
+func reopenRow(token string, lang i18n.Lang) []discordgo.MessageComponent {
 	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-		discordgo.Button{Label: "Fix and resubmit", Style: discordgo.PrimaryButton, CustomID: reopenPrefix + token},
+		discordgo.Button{Label: i18n.T(lang, "discord_fix_button"), Style: discordgo.PrimaryButton, CustomID: reopenPrefix + token},
 	}}}
 }
 
@@ -366,26 +372,27 @@ func reopenRow(token string) []discordgo.MessageComponent {
 // mode m (a new ephemeral message, or an update of the message the
 // interaction came from), or a deferral when it takes longer than
 // deferAfter, the message then following by editing @original. Once Run
-// has returned, the answer is a "restarting" notice.
-func (a *Adapter) respond(ctx context.Context, it *discordgo.Interaction, m mode, work func(context.Context) message) (response, *inflight.Deferred) {
+// has returned, the answer is a "restarting" notice. The adapter's own
+// notices are in lang.
+func (a *Adapter) respond(ctx context.Context, it *discordgo.Interaction, lang i18n.Lang, m mode, work func(context.Context) message) (response, *inflight.Deferred) {
 	msg, later, err := inflight.Answer(ctx, a.work, a.deferAfter,
 		func(ctx context.Context) *message { v := work(ctx); return &v },
 		func() *message { return nil },
 		func(ctx context.Context, msg *message) {
 			if msg == nil {
-				v := plain(inflight.Failed)
+				v := plain(i18n.T(lang, "failed"))
 				msg = &v
 			}
 			if err := a.editOriginal(ctx, it, *msg); err != nil {
 				a.log.ErrorContext(ctx, "edit deferred discord response", "err", err)
 			}
 		})
-	if resp, ok := notInTime(it, m, later, err); ok {
+	if resp, ok := notInTime(it, lang, m, later, err); ok {
 		return resp, later
 	}
 	switch {
 	case msg == nil:
-		return failed(it), nil
+		return failed(it, lang), nil
 	case m == modeUpdate:
 		return response{Type: discordgo.InteractionResponseUpdateMessage, Data: *msg}, nil
 	}
