@@ -49,9 +49,9 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	m, later, err := inflight.Answer(ctx, a.work, wait,
 		func(ctx context.Context) message {
 			a.authorize(ctx, &req)
-			return a.private(a.bot.Handle(ctx, req))
+			return a.private(a.bot.Handle(ctx, req), req.Lang)
 		},
-		func() message { return notice(inflight.Failed) },
+		func() message { return a.slashNotice(sc, "failed") },
 		func(ctx context.Context, m message) {
 			if err := a.respond(ctx, sc.ResponseURL, m); err != nil {
 				a.log.ErrorContext(ctx, "answer slash command through response_url", "err", webapi.Redact(err))
@@ -59,7 +59,7 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 		})
 	switch {
 	case err != nil:
-		m = notice(inflight.Restarting)
+		m = a.slashNotice(sc, "restarting")
 	case later != nil:
 		later.Release() // the response_url takes the answer before or after the acknowledgement
 		return nil
@@ -67,14 +67,22 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	return &m
 }
 
-// private renders rep as an ephemeral answer.
-func (a *Adapter) private(rep bot.Reply) message {
-	return a.answers.render(rep, view{}, responseEphemeral)
+// private renders rep as an ephemeral answer to a request in lang.
+func (a *Adapter) private(rep bot.Reply, lang i18n.Lang) message {
+	return a.answers.render(rep, view{lang: a.bot.Lang(lang)}, responseEphemeral)
 }
 
 // notice is a short ephemeral answer from the adapter itself.
 func notice(text string) message {
 	return message{ResponseType: responseEphemeral, Text: text}
+}
+
+// slashNotice is the adapter's own notice key ("restarting", "failed") as
+// the answer to sc, in the language noticeLang finds for its user and
+// argument.
+func (a *Adapter) slashNotice(sc slackapi.SlashCommand, key string) message {
+	arg := bot.ParseCommand(unescaper.Replace(sc.Text)).Arg
+	return notice(i18n.T(a.noticeLang(sc.UserID, arg), key))
 }
 
 // interaction handles a button press or the message shortcut, after it
@@ -112,13 +120,13 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 			a.share(ctx, cb, req, rep)
 			return
 		}
-		m := a.private(rep)
+		m := a.private(rep, req.Lang)
 		// "Next results" replaces the private answer it belongs to; "Show
 		// full recap" adds one, keeping the list. Below a public message,
 		// both answer privately.
 		m.ReplaceOriginal = pa.Kind == bot.ActionNext && cb.Container.IsEphemeral
 		answer(ctx, m)
-	}, func(ctx context.Context) { answer(ctx, notice(inflight.Failed)) })
+	}, func(ctx context.Context) { answer(ctx, notice(i18n.T(a.noticeLang(req.User, cmd.Arg), "failed"))) })
 	if err != nil {
 		a.log.WarnContext(ctx, "button not answered", "kind", string(pa.Kind), "err", err)
 	}
@@ -206,7 +214,10 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 			a.log.ErrorContext(ctx, "answer event", "event", ev.Type, "channel", ev.Channel, "err", err)
 		}
 	}
-	failed := func(ctx context.Context) { answer(ctx, message{Text: inflight.Failed}) }
+	// The notices before (or instead of) the answer speak the language
+	// the answer would: see noticeLang.
+	said := stripLeadingMention(ev.Text)
+	failed := func(ctx context.Context) { answer(ctx, message{Text: i18n.T(a.noticeLang(ev.User, said), "failed")}) }
 	err := a.chats.Go(ctx, func(ctx context.Context) {
 		self, err := a.selfID(ctx)
 		if err != nil {
@@ -229,10 +240,11 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 		if a.bot.Auto() && i18n.Hangul(req.Command.Arg) {
 			req.Lang = i18n.KO
 		}
-		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true}))
+		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true, lang: a.bot.Lang(req.Lang)}))
 	}, failed)
 	if errors.Is(err, inflight.ErrBusy) {
-		err = a.work.Go(ctx, func(ctx context.Context) { answer(ctx, message{Text: inflight.Busy}) }, nil)
+		busy := message{Text: i18n.T(a.noticeLang(ev.User, said), "busy")}
+		err = a.work.Go(ctx, func(ctx context.Context) { answer(ctx, busy) }, nil)
 	}
 	if err != nil {
 		a.log.WarnContext(ctx, "event not answered", "event", ev.Type, "err", err)

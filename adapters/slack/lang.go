@@ -93,3 +93,20 @@ func (a *Adapter) userLang(ctx context.Context, user string) i18n.Lang {
 	l, _ := a.langs.get(user, a.now())
 	return l
 }
+
+// noticeLang returns the language of a notice the adapter writes without
+// having looked user up (restarting, busy, and failed, which may come
+// before the lookup): the user's cached locale; else Korean when the
+// Bot's language is "auto" and text (what the user wrote: the command's
+// argument, the DM) is Hangul, as the core decides; else the Bot's
+// default. It never calls users.info: these notices are written by a
+// process that is stopping or overloaded.
+func (a *Adapter) noticeLang(user, text string) i18n.Lang {
+	if l, ok := a.langs.get(user, a.now()); ok && l != "" {
+		return a.bot.Lang(l)
+	}
+	if a.bot.Auto() && i18n.Hangul(text) {
+		return i18n.KO
+	}
+	return a.bot.Lang("")
+}

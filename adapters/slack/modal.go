@@ -42,12 +42,12 @@ const (
 	keyPrefixSlack = "slack:"
 )
 
-// formOpenFailure tells the user why a form did not open.
-func formOpenFailure(err error) string {
+// formOpenFailure tells the user, in lang, why a form did not open.
+func formOpenFailure(err error, lang i18n.Lang) string {
 	if se, ok := errors.AsType[slackapi.SlackErrorResponse](err); (ok && se.Err == "expired_trigger_id") || errors.Is(err, context.DeadlineExceeded) {
-		return "Sorry, the form could not be opened in time: Slack allows only 3 seconds to open it. Please run the command again."
+		return i18n.T(lang, "slack_form_late")
 	}
-	return "Sorry, the form could not be opened on our side. Please try again shortly."
+	return i18n.T(lang, "slack_form_failed")
 }
 
 // formMeta is what a recap modal carries in its private_metadata: where
@@ -193,17 +193,17 @@ func (a *Adapter) openForm(ctx context.Context, sc slackapi.SlashCommand, req bo
 			a.authorize(ctx, &req)
 			f, rep := a.bot.Form(ctx, req)
 			if rep != nil {
-				m := a.private(*rep)
+				m := a.private(*rep, req.Lang)
 				return &m
 			}
 			if err := a.openModal(ctx, sc.TriggerID, modalView(f, formMeta{Channel: sc.ChannelID, Edit: f.Edit}, a.bot.Lang(req.Lang))); err != nil {
 				a.log.ErrorContext(ctx, "open the recap form", "verb", string(req.Command.Verb), "err", webapi.Redact(err))
-				m := notice(formOpenFailure(err))
+				m := notice(formOpenFailure(err, a.bot.Lang(req.Lang)))
 				return &m
 			}
 			return nil
 		},
-		func() *message { m := notice(inflight.Failed); return &m },
+		func() *message { m := a.slashNotice(sc, "failed"); return &m },
 		func(ctx context.Context, m *message) {
 			if m == nil {
 				return
@@ -214,7 +214,7 @@ func (a *Adapter) openForm(ctx context.Context, sc slackapi.SlashCommand, req bo
 		})
 	switch {
 	case err != nil:
-		n := notice(inflight.Restarting)
+		n := a.slashNotice(sc, "restarting")
 		return &n
 	case later != nil:
 		later.Release()
@@ -254,15 +254,15 @@ func (a *Adapter) saveMessage(ctx context.Context, cb slackapi.InteractionCallba
 		a.authorize(octx, &req)
 		f, rep := a.bot.Form(octx, req)
 		if rep != nil {
-			tell(ctx, a.private(*rep))
+			tell(ctx, a.private(*rep, req.Lang))
 			return
 		}
 		f.Draft.Summary = messageLines(cb.Message.Text)
 		if err := a.openModal(octx, cb.TriggerID, modalView(f, formMeta{Channel: channel}, a.bot.Lang(req.Lang))); err != nil {
 			a.log.ErrorContext(ctx, "open the recap form", "shortcut", callbackSaveMessage, "err", webapi.Redact(err))
-			tell(ctx, notice(formOpenFailure(err)))
+			tell(ctx, notice(formOpenFailure(err, a.bot.Lang(req.Lang))))
 		}
-	}, func(ctx context.Context) { tell(ctx, notice(inflight.Failed)) })
+	}, func(ctx context.Context) { tell(ctx, notice(i18n.T(a.noticeLang(req.User, ""), "failed"))) })
 	if err != nil {
 		a.log.WarnContext(ctx, "shortcut not answered", "callback_id", cb.CallbackID, "err", err)
 	}
@@ -353,7 +353,7 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 		sub.Key = "" // no id to recognise a retry by
 	}
 	deliver := func(ctx context.Context, r submitResult) {
-		m := a.private(r.rep)
+		m := a.private(r.rep, sub.Lang)
 		if r.errs != nil {
 			m = notice(lateProblems(r.errs, sub.Draft, a.bot.Lang(sub.Lang)))
 		}
@@ -369,12 +369,12 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 			return submitResult{rep, errs}
 		},
 		func() submitResult {
-			return submitResult{rep: bot.Reply{Intro: inflight.Failed, Outcome: bot.OutcomeError}}
+			return submitResult{rep: bot.Reply{Intro: i18n.T(a.noticeLang(sub.User, sub.Draft.Title), "failed"), Outcome: bot.OutcomeError}}
 		},
 		deliver)
 	switch {
 	case err != nil:
-		return slackapi.NewErrorsViewSubmissionResponse(map[string]string{recaps.FieldTitle: inflight.Restarting})
+		return a.formRestarting(sub.User, sub.Draft)
 	case later != nil:
 		later.Release()
 		return nil
@@ -390,17 +390,25 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 	return nil
 }
 
+// formRestarting answers the submission of form d by user once the
+// adapter is stopping: the modal stays open, with the "restarting" notice
+// under the title, in the language noticeLang finds for the user and the
+// title typed.
+func (a *Adapter) formRestarting(user string, d recaps.Draft) *slackapi.ViewSubmissionResponse {
+	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{recaps.FieldTitle: i18n.T(a.noticeLang(user, d.Title), "restarting")})
+}
+
 // lateProblems says what was wrong with a form whose check came too late
 // to show in the modal, and gives back what was typed, so nothing is lost.
 func lateProblems(errs recaps.FieldErrors, d recaps.Draft, lang i18n.Lang) string {
 	var b strings.Builder
-	b.WriteString("Your recap was not saved; please fix these and run /talk add again:\n")
+	b.WriteString(i18n.T(lang, "slack_late_not_saved") + "\n")
 	for _, ff := range formFields {
 		if msg, ok := errs[ff.id]; ok {
 			fmt.Fprintf(&b, "• %s: %s\n", i18n.T(lang, ff.label), msg)
 		}
 	}
-	b.WriteString("\nWhat you typed:\n")
+	b.WriteString("\n" + i18n.T(lang, "slack_late_typed") + "\n")
 	for _, ff := range formFields {
 		if v := strings.TrimSpace(*ff.value(&d)); v != "" {
 			fmt.Fprintf(&b, "%s:\n%s\n", i18n.T(lang, ff.label), v)

@@ -50,7 +50,9 @@ type view struct {
 	// sharedBy, when set, adds a context line attributing the message to
 	// the user with this id.
 	sharedBy string
-	// lang is the language of the attribution line.
+	// lang is the language of the adapter's own words in the message:
+	// the attribution line, the links' heading when the reply has none,
+	// and the note that the message was cut. "" is English.
 	lang i18n.Lang
 }
 
@@ -353,7 +355,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
 	}
 	if len(rep.Links) > 0 {
-		lines := []textLine{{"*", cmp.Or(rep.LinksHeading, "Links"), "*"}}
+		lines := []textLine{{"*", cmp.Or(rep.LinksHeading, i18n.T(v.lang, "links")), "*"}}
 		for _, l := range rep.Links {
 			lines = append(lines, textLine{"• ", link(l.Title, l.URL), ""})
 		}
@@ -384,7 +386,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 
 	if len(body)+len(tail) > maxBlocks {
 		body = append(body[:maxBlocks-len(tail)-1],
-			slackapi.NewContextBlock("", mrkdwn("… cut to fit in one Slack message.")))
+			slackapi.NewContextBlock("", mrkdwn(i18n.T(v.lang, "slack_cut"))))
 	}
 	return append(body, tail...)
 }

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 const shardingTitle = "당근 채팅 시스템은 어떻게 만들까"
@@ -656,16 +656,16 @@ func TestPanicAnswered(t *testing.T) {
 	store.Panic = "boom"
 	e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store = store })
 	_, body := e.command(t, "U1", "C1", "subscriptions")
-	if got := decodeMessage(t, body)["text"]; got != inflight.Failed {
-		t.Errorf("slash command: got %q, want %q", got, inflight.Failed)
+	if got := decodeMessage(t, body)["text"]; got != i18n.T(i18n.EN, "failed") {
+		t.Errorf("slash command: got %q, want %q", got, i18n.T(i18n.EN, "failed"))
 	}
 	e.press(t, "U1", "C1", "x1:subscriptions", true)
-	if hooks := e.slack.called("response_url"); len(hooks) != 1 || hooks[0].JSON["text"] != inflight.Failed {
-		t.Errorf("button: got %v, want one %q", hooks, inflight.Failed)
+	if hooks := e.slack.called("response_url"); len(hooks) != 1 || hooks[0].JSON["text"] != i18n.T(i18n.EN, "failed") {
+		t.Errorf("button: got %v, want one %q", hooks, i18n.T(i18n.EN, "failed"))
 	}
 	e.post(t, "/slack/events", eventBody("Ev1", map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "subscriptions", "ts": "1.1"}))
-	if posts := e.slack.called("chat.postMessage"); len(posts) != 1 || posts[0].Form.Get("text") != inflight.Failed {
-		t.Errorf("DM: got %v, want one %q", posts, inflight.Failed)
+	if posts := e.slack.called("chat.postMessage"); len(posts) != 1 || posts[0].Form.Get("text") != i18n.T(i18n.EN, "failed") {
+		t.Errorf("DM: got %v, want one %q", posts, i18n.T(i18n.EN, "failed"))
 	}
 	if got, want := e.obs.Panics(), []string{"slack", "slack", "slack"}; !slices.Equal(got, want) {
 		t.Errorf("panics: got %v, want %v", got, want)
@@ -693,7 +693,7 @@ func TestDMsBounded(t *testing.T) {
 	busy := 0
 	posts := e.slack.called("chat.postMessage")
 	for _, p := range posts {
-		if p.Form.Get("text") == inflight.Busy {
+		if p.Form.Get("text") == i18n.T(i18n.EN, "busy") {
 			busy++
 		}
 	}

@@ -8,9 +8,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/talkbot/talkbot/adapters/inflight"
 	"github.com/talkbot/talkbot/adapters/webapi"
-	"github.com/talkbot/talkbot/recaps"
 )
 
 // runSocket serves Socket Mode until ctx ends. Slack authenticates the
@@ -64,11 +62,11 @@ func (a *Adapter) socketEvent(ctx context.Context, evt socketmode.Event) {
 		err := a.work.Go(ctx, func(ctx context.Context) {
 			a.ack(ctx, req, a.slash(ctx, sc), sc.ResponseURL)
 		}, func(ctx context.Context) {
-			m := notice(inflight.Failed)
+			m := a.slashNotice(sc, "failed")
 			a.ack(ctx, req, &m, sc.ResponseURL)
 		})
 		if err != nil {
-			m := notice(inflight.Restarting)
+			m := a.slashNotice(sc, "restarting")
 			a.ack(ctx, req, &m, sc.ResponseURL)
 		}
 	case socketmode.EventTypeInteractive:
@@ -84,7 +82,7 @@ func (a *Adapter) socketEvent(ctx context.Context, evt socketmode.Event) {
 				a.ackView(ctx, req, a.submitView(ctx, cb))
 			}, func(ctx context.Context) { a.ack(ctx, req, nil, "") })
 			if err != nil {
-				a.ackView(ctx, req, slackapi.NewErrorsViewSubmissionResponse(map[string]string{recaps.FieldTitle: inflight.Restarting}))
+				a.ackView(ctx, req, a.formRestarting(cb.User.ID, draftFrom(cb.View.State)))
 			}
 			return
 		}

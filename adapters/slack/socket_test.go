@@ -168,17 +168,51 @@ func TestSocketModeRedactsResponseURL(t *testing.T) {
 // Run has returned (and so finished the command's background work).
 func socketSlash(t *testing.T, f *fakeSlack, b *bot.Bot, text, responseURL string) map[string]any {
 	t.Helper()
+	return socketRequest(t, f, newSocketAdapter(t, f, b), slashEnvelope("U1", text, responseURL))
+}
+
+// newSocketAdapter returns an adapter in Socket Mode against f.
+func newSocketAdapter(t *testing.T, f *fakeSlack, b *bot.Bot) *Adapter {
+	t.Helper()
+	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.budget = time.Minute
+	return a
+}
+
+// slashEnvelope is a Socket Mode slash command from user with text.
+func slashEnvelope(user, text, responseURL string) map[string]any {
+	return map[string]any{
+		"type": "slash_commands", "envelope_id": "E1", "accepts_response_payload": true,
+		"payload": map[string]any{
+			"team_id": "T1", "channel_id": "C1", "user_id": user, "command": "/talk",
+			"text": text, "response_url": responseURL,
+		},
+	}
+}
+
+// submissionEnvelope is a Socket Mode view_submission of the recap modal
+// by user, with values typed.
+func submissionEnvelope(envelope, user, viewID string, values map[string]string) map[string]any {
+	body := submitBody(user, viewID, map[string]any{"callback_id": "talk_add", "private_metadata": `{"channel":"C1"}`}, values)
+	form, _ := url.ParseQuery(body)
+	var p map[string]any
+	_ = json.Unmarshal([]byte(form.Get("payload")), &p)
+	return map[string]any{"type": "interactive", "envelope_id": envelope, "accepts_response_payload": true, "payload": p}
+}
+
+// socketRequest runs a in Socket Mode against f, sends one request
+// envelope, and returns its acknowledgement once Run has returned (and so
+// finished the request's background work).
+func socketRequest(t *testing.T, f *fakeSlack, a *Adapter, envelope map[string]any) map[string]any {
+	t.Helper()
 	acks := make(chan map[string]any, 1)
 	f.socket = func(c *websocket.Conn) {
 		err := c.WriteJSON(map[string]any{"type": "hello"})
 		if err == nil {
-			err = c.WriteJSON(map[string]any{
-				"type": "slash_commands", "envelope_id": "E1", "accepts_response_payload": true,
-				"payload": map[string]any{
-					"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/talk",
-					"text": text, "response_url": responseURL,
-				},
-			})
+			err = c.WriteJSON(envelope)
 		}
 		var ack map[string]any
 		if err == nil && c.ReadJSON(&ack) == nil {
@@ -190,11 +224,6 @@ func socketSlash(t *testing.T, f *fakeSlack, b *bot.Bot, text, responseURL strin
 			}
 		}
 	}
-	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.budget = time.Minute
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -220,13 +249,6 @@ func socketSlash(t *testing.T, f *fakeSlack, b *bot.Bot, text, responseURL strin
 func TestSocketModeViewSubmission(t *testing.T) {
 	f := newFakeSlack(t)
 	acks := make(chan map[string]any, 2)
-	submission := func(envelope, viewID string, values map[string]string) map[string]any {
-		body := submitBody("U1", viewID, map[string]any{"callback_id": "talk_add", "private_metadata": `{"channel":"C1"}`}, values)
-		form, _ := url.ParseQuery(body)
-		var p map[string]any
-		_ = json.Unmarshal([]byte(form.Get("payload")), &p)
-		return map[string]any{"type": "interactive", "envelope_id": envelope, "accepts_response_payload": true, "payload": p}
-	}
 	bad := map[string]string{}
 	for k, v := range testRecap {
 		bad[k] = v
@@ -242,8 +264,8 @@ func TestSocketModeViewSubmission(t *testing.T) {
 			return true
 		}
 		ok := c.WriteJSON(map[string]any{"type": "hello"}) == nil &&
-			c.WriteJSON(submission("E1", "VS1", bad)) == nil && recv() &&
-			c.WriteJSON(submission("E2", "VS2", testRecap)) == nil && recv()
+			c.WriteJSON(submissionEnvelope("E1", "U1", "VS1", bad)) == nil && recv() &&
+			c.WriteJSON(submissionEnvelope("E2", "U1", "VS2", testRecap)) == nil && recv()
 		if !ok {
 			return
 		}
