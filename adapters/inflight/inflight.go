@@ -15,16 +15,6 @@ import (
 	"time"
 )
 
-// Notices for the user, in the words both adapters use.
-const (
-	// Restarting answers a request that arrives once Close was called.
-	Restarting = "talkbot is restarting. Please try again in a moment."
-	// Failed answers a request whose work panicked.
-	Failed = "Sorry, something went wrong on our side. Please try again."
-	// Busy answers a request that a full Pool turned away.
-	Busy = "talkbot is busy right now. Please try again in a moment."
-)
-
 // Errors returned by Go.
 var (
 	ErrClosed = errors.New("inflight: shutting down")

@@ -325,15 +325,15 @@ func TestLateProblemsLanguage(t *testing.T) {
 	r := testRecap
 	d := recaps.Draft{Title: r[recaps.FieldTitle], TitleEN: r[recaps.FieldTitleEN], Speakers: r[recaps.FieldSpeakers],
 		Summary: r[recaps.FieldSummary], Lessons: r[recaps.FieldLessons], Tags: r[recaps.FieldTags], Link: r[recaps.FieldLink]}
-	errs := recaps.FieldErrors{recaps.FieldConference: "Required."}
 	for _, tt := range []struct {
 		lang      i18n.Lang
 		want, not []string
 	}{
-		{i18n.KO, []string{"요약이 저장되지 않았습니다", "입력하신 내용:", "• 컨퍼런스: Required.", "제목:\n" + testRecapTitle}, []string{"not saved", "What you typed"}},
+		{i18n.KO, []string{"요약이 저장되지 않았습니다", "입력하신 내용:", "• 컨퍼런스: 필수 항목입니다.", "제목:\n" + testRecapTitle}, []string{"not saved", "What you typed"}},
 		{i18n.EN, []string{"Your recap was not saved", "What you typed:", "• Conference: Required.", "Title:\n" + testRecapTitle}, []string{"저장되지", "입력하신"}},
 	} {
 		t.Run(string(tt.lang), func(t *testing.T) {
+			errs := recaps.FieldErrors{recaps.FieldConference: i18n.T(tt.lang, "form_err_required")}
 			got := lateProblems(errs, d, tt.lang)
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
