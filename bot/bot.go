@@ -168,6 +168,7 @@ func (b *Bot) Handle(ctx context.Context, r Request) Reply {
 		s.lang = i18n.KO
 	}
 	rep := specOf(cmd.Verb).handler(s, ctx, r)
+	rep.Lang = s.lang
 	if cmd.Cut {
 		rep.Footer = strings.TrimSpace(s.msg("cut", MaxQuery) + " " + rep.Footer)
 	}
@@ -362,6 +363,9 @@ func (b snapshot) newCard(t *recaps.Talk) *card {
 	// (a project, a book, another talk) are listed and say so.
 	for _, l := range t.Links {
 		title := cmp.Or(l.Title, l.URL)
+		if l.Material() && l.Title == recaps.MaterialTitle(l.Kind) {
+			title = b.msg("link_" + string(l.Kind)) // the title a chat form gave it
+		}
 		if !l.Material() {
 			title = b.msg("reference", title)
 		}

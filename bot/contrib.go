@@ -71,15 +71,17 @@ func authorID(r Request) string { return r.Platform + ":" + r.User }
 // unknown or shipped recap, someone else's recap), the reply that says why.
 func (bot *Bot) Form(ctx context.Context, r Request) (Form, *Reply) {
 	b := bot.snapshot()
+	b.lang = bot.Lang(r.Lang)
+	refuse := func(rep *Reply) (Form, *Reply) { rep.Lang = b.lang; return Form{}, rep }
 	if rep := b.contribUnavailable(); rep != nil {
-		return Form{}, rep
+		return refuse(rep)
 	}
 	if r.Command.Verb != VerbEdit {
 		return Form{}, nil
 	}
 	c, rep := b.editable(r, r.Command.Arg, "edit")
 	if rep != nil {
-		return Form{}, rep
+		return refuse(rep)
 	}
 	conf := c.Talk.Conference
 	if cf, ok := b.conference(conf); ok {
@@ -180,6 +182,12 @@ func (b snapshot) removeCommand(ctx context.Context, r Request) Reply {
 // (recaps.FieldTitle …), in the request's language, and the reply is empty. A resubmitted form (same
 // Key) answers with the recap saved the first time.
 func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldErrors) {
+	rep, errs := bot.submit(ctx, s)
+	rep.Lang = bot.Lang(s.Request.Lang)
+	return rep, errs
+}
+
+func (bot *Bot) submit(ctx context.Context, s Submission) (Reply, recaps.FieldErrors) {
 	bot.mu.Lock() // one submission at a time: ids and keys stay unique
 	defer bot.mu.Unlock()
 	b := bot.snapshot()

@@ -158,6 +158,12 @@ func TestEditAndRemove(t *testing.T) {
 	if _, rep := b.Form(ctx, with(author, "edit daangn-2024-search-sharding")); rep == nil || !strings.Contains(rep.Intro, "ships with talkbot") {
 		t.Errorf("Form(edit) of a shipped recap: %v", rep)
 	}
+	// A refusal speaks the language of the request.
+	ko := with(stranger, "edit "+id)
+	ko.Lang = i18n.KO
+	if _, rep := b.Form(ctx, ko); rep == nil || rep.Lang != i18n.KO || !strings.Contains(rep.Intro, "공유한") {
+		t.Errorf("Form(edit) for a stranger, in Korean: %+v", rep)
+	}
 	if f.Draft.Tags != "dynamodb" {
 		t.Errorf("Form(edit) tags %q, want only the author's (dynamodb)", f.Draft.Tags)
 	}

@@ -603,6 +603,7 @@ func (b *Bot) digestReply(w Week, t *recaps.Talk, lang i18n.Lang) Reply {
 	s.lang = b.Lang(lang)
 	rep := s.talkReply(t, s.weekIntro(w))
 	rep.Actions = nil
+	rep.Lang = s.lang
 	return rep
 }
 

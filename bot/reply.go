@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 // Reply is the neutral answer model that adapters render as Block Kit,
@@ -29,6 +31,10 @@ type Reply struct {
 	LinksHeading string
 	Actions      []Action
 	Footer       string
+	// Lang is the language the reply is written in. The Bot sets it on
+	// every reply it returns; adapters write their own few words (the
+	// "Links" heading, a note that the message was cut) in it.
+	Lang i18n.Lang
 
 	// Outcome classifies the reply for logs and metrics.
 	Outcome Outcome

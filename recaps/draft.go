@@ -375,9 +375,18 @@ func materialLink(s string) Link {
 	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
 	switch host {
 	case "youtube.com", "youtu.be", "m.youtube.com", "vimeo.com", "tv.naver.com":
-		return Link{Title: "Video", URL: s, Kind: LinkVideo}
+		return Link{Title: MaterialTitle(LinkVideo), URL: s, Kind: LinkVideo}
 	}
-	return Link{Title: "Slides", URL: s, Kind: LinkSlides}
+	return Link{Title: MaterialTitle(LinkSlides), URL: s, Kind: LinkSlides}
+}
+
+// MaterialTitle is the title a chat form gives the talk's own link of
+// kind k: "Video" or "Slides". Replies say it in their own language.
+func MaterialTitle(k LinkKind) string {
+	if k == LinkVideo {
+		return "Video"
+	}
+	return "Slides"
 }
 
 // httpURL reports whether s is an http(s) URL with a host.

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 )
 
 // Hint says how a user at a terminal triggers an action, such as
@@ -60,7 +61,7 @@ func Render(w io.Writer, r bot.Reply, hint Hint) error {
 		}
 	}
 	if len(r.Links) > 0 {
-		b.WriteString("\n" + cmp.Or(r.LinksHeading, "Links") + "\n")
+		b.WriteString("\n" + cmp.Or(r.LinksHeading, i18n.T(r.Lang, "links")) + "\n")
 		for _, l := range r.Links {
 			if l.Title != l.URL {
 				fmt.Fprintf(&b, "  • %s: %s\n", l.Title, l.URL)
@@ -223,7 +224,8 @@ func readLine(ctx context.Context, lr lineReader, prompt string) (string, error)
 
 // repl is the loop of REPL and Terminal.
 func repl(ctx context.Context, b *bot.Bot, lr lineReader, out io.Writer) error {
-	fmt.Fprintln(out, `talkbot console: ask about conference talks ("help" lists commands, "quit" leaves).`)
+	lang := b.Lang("") // the console's language: --lang, else the locale, else [bot] language
+	fmt.Fprintln(out, i18n.T(lang, "console_greeting"))
 	var next *bot.ParsedAction
 	for {
 		text, err := readLine(ctx, lr, Prompt)
@@ -238,11 +240,11 @@ func repl(ctx context.Context, b *bot.Bot, lr lineReader, out io.Writer) error {
 		switch strings.ToLower(line) {
 		case "":
 			continue
-		case "quit", "exit", `\q`:
+		case "quit", "exit", `\q`, "종료":
 			return nil
-		case "next", "more":
+		case "next", "more", "다음", "더보기":
 			if next == nil {
-				fmt.Fprintln(out, "There is nothing to page through: ask a question first.")
+				fmt.Fprintln(out, i18n.T(lang, "console_nothing_next"))
 				continue
 			}
 			req.Command, req.Page = next.Request()

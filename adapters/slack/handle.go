@@ -215,9 +215,15 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 		}
 	}
 	// The notices before (or instead of) the answer speak the language
-	// the answer would: see noticeLang.
+	// the answer would: a message written in Hangul is answered in
+	// Korean when the Bot's language is "auto", whatever the user's
+	// locale (as below); else see noticeLang.
 	said := stripLeadingMention(ev.Text)
-	failed := func(ctx context.Context) { answer(ctx, message{Text: i18n.T(a.noticeLang(ev.User, said), "failed")}) }
+	lang := a.noticeLang(ev.User, said)
+	if a.bot.Auto() && i18n.Hangul(said) {
+		lang = i18n.KO
+	}
+	failed := func(ctx context.Context) { answer(ctx, message{Text: i18n.T(lang, "failed")}) }
 	err := a.chats.Go(ctx, func(ctx context.Context) {
 		self, err := a.selfID(ctx)
 		if err != nil {
@@ -240,10 +246,10 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 		if a.bot.Auto() && i18n.Hangul(req.Command.Arg) {
 			req.Lang = i18n.KO
 		}
-		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true, lang: a.bot.Lang(req.Lang)}))
+		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true}))
 	}, failed)
 	if errors.Is(err, inflight.ErrBusy) {
-		busy := message{Text: i18n.T(a.noticeLang(ev.User, said), "busy")}
+		busy := message{Text: i18n.T(lang, "busy")}
 		err = a.work.Go(ctx, func(ctx context.Context) { answer(ctx, busy) }, nil)
 	}
 	if err != nil {

@@ -253,11 +253,15 @@ func TestBusyNoticeLanguage(t *testing.T) {
 		{"U1", "구독 목록", i18n.KO},
 		{"U1", "subscriptions", i18n.EN},
 		{"UKO", "subscriptions", i18n.KO},
+		// Hangul tips "auto" to Korean whatever the locale, as the
+		// answer itself would be.
+		{"UEN", "구독 목록", i18n.KO},
 	} {
 		t.Run(tt.user+"/"+tt.text, func(t *testing.T) {
 			store := bottest.NewGatedStore(false)
 			e := newEnv(t, func(_ *Config, o *bot.Options) { o.Store, o.Lang = store, i18n.Auto })
-			e.a.userLang(t.Context(), "UKO") // learned from an earlier request
+			e.a.userLang(t.Context(), "UKO") // learned from earlier requests
+			e.a.userLang(t.Context(), "UEN")
 			admitted := runtime.GOMAXPROCS(0) + queuedChats
 			for i := range admitted + 1 {
 				user, text := "U2", "subscriptions"
@@ -367,6 +371,21 @@ func TestRenderWordsLanguage(t *testing.T) {
 			js, _ = json.Marshal(m.Blocks)
 			if want := i18n.T(l, "slack_cut"); !strings.Contains(string(js), want) {
 				t.Errorf("cut message: got %.300s…, want %q in it", js, want)
+			}
+			// The language the core wrote the reply in wins over the
+			// view's: a Hangul query answered in Korean for a user whose
+			// locale is unknown, or a digest post in its channel's language.
+			other := i18n.KO
+			if l == i18n.KO {
+				other = i18n.EN
+			}
+			big := big
+			big.Lang = l
+			for _, m := range []message{render(big, view{lang: other}), (&renderCache{}).render(big, view{lang: other}, responseEphemeral)} {
+				js, _ = json.Marshal(m.Blocks)
+				if want := i18n.T(l, "slack_cut"); !strings.Contains(string(js), want) {
+					t.Errorf("reply in %s, view in %s: got %.300s…, want %q in it", l, other, js, want)
+				}
 			}
 		})
 	}

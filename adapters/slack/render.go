@@ -56,6 +56,15 @@ type view struct {
 	lang i18n.Lang
 }
 
+// of returns v for rep: the language the core wrote rep in, when it says,
+// is the language of the adapter's words too.
+func (v view) of(rep bot.Reply) view {
+	if rep.Lang != "" {
+		v.lang = rep.Lang
+	}
+	return v
+}
+
 // message is a Slack message as sent in a slash-command response, through a
 // response_url, and (as form fields) through chat.postMessage. Blocks are
 // read-only once rendered: a renderCache shares them between answers.
@@ -101,6 +110,7 @@ func encodeJSON(v any) ([]byte, error) {
 // render turns a reply into a message: Block Kit blocks within Slack's limits
 // and an escaped plain fallback text.
 func render(rep bot.Reply, v view) message {
+	v = v.of(rep)
 	return message{Text: fallback(rep), Blocks: blocks(rep, v)}
 }
 
@@ -137,6 +147,7 @@ type cached struct {
 // render is render(rep, v) with the response type set, from the cache when
 // it holds the same reply. The message's blocks are shared: read-only.
 func (c *renderCache) render(rep bot.Reply, v view, responseType string) message {
+	v = v.of(rep)
 	k := cacheKey{v: v, responseType: responseType, title: rep.Title, intro: rep.Intro, footer: rep.Footer}
 	if len(rep.Items) > 0 {
 		k.item = rep.Items[0].Text

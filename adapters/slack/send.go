@@ -28,9 +28,9 @@ const findPages = 3
 // bot.ErrChannelGone when the channel is deleted, archived or closed to the
 // bot, and *bot.RateLimitError on HTTP 429.
 func (a *Adapter) Send(ctx context.Context, ch bot.ChannelRef, r bot.Reply, key string) (string, error) {
-	// The digest's own language travels in r, not in Send's arguments:
-	// the adapter's few words (see view.lang) take the Bot's default.
-	m := render(r, view{public: true, lang: a.bot.Lang("")})
+	// The digest post is in its channel's language, r.Lang, and so are
+	// the adapter's few words in it (see view.of).
+	m := render(r, view{public: true, lang: a.bot.Lang(r.Lang)})
 	ts, err := a.post(ctx, ch.Channel, "", m, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
 		EventType:    digestEventType,
 		EventPayload: map[string]any{"key": key},

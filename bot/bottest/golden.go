@@ -75,7 +75,27 @@ func GoldenBot(t testing.TB) *bot.Bot {
 type Case struct {
 	Name string // the golden file's base name
 	Req  bot.Request
+	// Submit, when set, sends this recap form (bot.Bot.Submit) with Req
+	// instead of handling Req's command; Edit is the id it edits.
+	Submit *recaps.Draft
+	Edit   string
 }
+
+// GoldenDraft is the recap the golden cases share from chat, and
+// GoldenDraftID the id it is saved under.
+var GoldenDraft = recaps.Draft{
+	Title:      "정산 파이프라인을 다시 만든 이야기",
+	TitleEN:    "Rebuilding the settlement pipeline",
+	Conference: "우아콘 2023",
+	Speakers:   "박정산 (jspark) · 정산플랫폼팀",
+	Summary:    "배치 정산을 스트리밍으로 바꿨다\nKafka 토픽을 가맹점 id로 나눴다",
+	Lessons:    "멱등 키는 처음부터",
+	Tags:       "settlement, 정산",
+	Link:       "https://www.youtube.com/watch?v=abc123",
+}
+
+// GoldenDraftID is the id GoldenDraft is saved under.
+const GoldenDraftID = "woowacon-2023-rebuilding-the-settlement-pipeline"
 
 // Cases are the requests every renderer keeps a golden file of: each
 // command of the help text, a conference by name, a second page, no
@@ -90,40 +110,58 @@ func Cases() []Case {
 		r.Lang = i18n.KO
 		return r
 	}
-	return []Case{
-		{"sharding", req("sharding", 1)},
-		{"sharding-ko", req("샤딩을", 1)},
-		{"page2", req("데이터", 2)},
-		{"no-results", req("blockchainz", 1)},
-		{"speaker", req("speaker Johnny", 1)},
-		{"speakers", req("speakers", 1)},
-		{"show", req("show woowacon-2023-elasticache-redis-guide", 1)},
-		{"random", req("random", 1)},
-		{"week", req("week", 1)},
-		{"conferences", req("conferences", 1)},
-		{"conference", req("deview", 1)},
-		{"help", req("help", 1)},
-		{"subscribe", req("subscribe kafka", 1)},
-		{"subscriptions", req("subscriptions", 1)},
-		{"unsubscribe", req("unsubscribe", 1)},
+	edited := GoldenDraft
+	edited.Lessons += "\n정산 데이터는 재처리할 수 있게 남겨 두자"
+	// Sharing a recap, editing it and removing it, in either language:
+	// the form's answers (Submit) and the commands' (Handle).
+	contrib := func(r func(string, int) bot.Request, suffix string) []Case {
+		return []Case{
+			{Name: "add" + suffix, Req: r("add", 1)},
+			{Name: "add-saved" + suffix, Req: r("", 1), Submit: &GoldenDraft},
+			{Name: "edit" + suffix, Req: r("edit "+GoldenDraftID, 1)},
+			{Name: "edit-saved" + suffix, Req: r("", 1), Submit: &edited, Edit: GoldenDraftID},
+			{Name: "remove-shipped" + suffix, Req: r("remove deview-2019-sre-fail-fast", 1)},
+			{Name: "remove" + suffix, Req: r("remove "+GoldenDraftID, 1)},
+		}
+	}
+	cases := []Case{
+		{Name: "sharding", Req: req("sharding", 1)},
+		{Name: "sharding-ko", Req: req("샤딩을", 1)},
+		{Name: "page2", Req: req("데이터", 2)},
+		{Name: "no-results", Req: req("blockchainz", 1)},
+		{Name: "speaker", Req: req("speaker Johnny", 1)},
+		{Name: "speakers", Req: req("speakers", 1)},
+		{Name: "show", Req: req("show woowacon-2023-elasticache-redis-guide", 1)},
+		{Name: "random", Req: req("random", 1)},
+		{Name: "week", Req: req("week", 1)},
+		{Name: "conferences", Req: req("conferences", 1)},
+		{Name: "conference", Req: req("deview", 1)},
+		{Name: "help", Req: req("help", 1)},
+		{Name: "subscribe", Req: req("subscribe kafka", 1)},
+		{Name: "subscriptions", Req: req("subscriptions", 1)},
+		{Name: "unsubscribe", Req: req("unsubscribe", 1)},
+	}
+	cases = append(cases, contrib(req, "")...)
+	cases = append(cases, []Case{
 		// The same answers in Korean (name.ko), asked with the Korean
 		// command words where there are some.
-		{"sharding.ko", ko("sharding", 1)},
-		{"sharding-ko.ko", ko("샤딩을", 1)},
-		{"page2.ko", ko("데이터", 2)},
-		{"no-results.ko", ko("blockchainz", 1)},
-		{"speaker.ko", ko("발표자 Johnny", 1)},
-		{"speakers.ko", ko("speakers", 1)},
-		{"show.ko", ko("show woowacon-2023-elasticache-redis-guide", 1)},
-		{"random.ko", ko("랜덤", 1)},
-		{"week.ko", ko("이번주", 1)},
-		{"conferences.ko", ko("컨퍼런스", 1)},
-		{"conference.ko", ko("deview", 1)},
-		{"help.ko", ko("도움말", 1)},
-		{"subscribe.ko", ko("구독 kafka", 1)},
-		{"subscriptions.ko", ko("구독목록", 1)},
-		{"unsubscribe.ko", ko("구독취소", 1)},
-	}
+		{Name: "sharding.ko", Req: ko("sharding", 1)},
+		{Name: "sharding-ko.ko", Req: ko("샤딩을", 1)},
+		{Name: "page2.ko", Req: ko("데이터", 2)},
+		{Name: "no-results.ko", Req: ko("blockchainz", 1)},
+		{Name: "speaker.ko", Req: ko("발표자 Johnny", 1)},
+		{Name: "speakers.ko", Req: ko("speakers", 1)},
+		{Name: "show.ko", Req: ko("show woowacon-2023-elasticache-redis-guide", 1)},
+		{Name: "random.ko", Req: ko("랜덤", 1)},
+		{Name: "week.ko", Req: ko("이번주", 1)},
+		{Name: "conferences.ko", Req: ko("컨퍼런스", 1)},
+		{Name: "conference.ko", Req: ko("deview", 1)},
+		{Name: "help.ko", Req: ko("도움말", 1)},
+		{Name: "subscribe.ko", Req: ko("구독 kafka", 1)},
+		{Name: "subscriptions.ko", Req: ko("구독목록", 1)},
+		{Name: "unsubscribe.ko", Req: ko("구독취소", 1)},
+	}...)
+	return append(cases, contrib(ko, ".ko")...)
 }
 
 // Reply is a golden case's answer.
@@ -139,6 +177,14 @@ func GoldenReplies(t testing.TB) []Reply {
 	b := GoldenBot(t)
 	var out []Reply
 	for _, c := range Cases() {
+		if c.Submit != nil {
+			rep, errs := b.Submit(context.Background(), bot.Submission{Request: c.Req, Author: "박정산", Draft: *c.Submit, Edit: c.Edit})
+			if errs != nil {
+				t.Fatalf("%s: the golden recap was refused: %v", c.Name, errs)
+			}
+			out = append(out, Reply{c.Name, rep})
+			continue
+		}
 		out = append(out, Reply{c.Name, b.Handle(context.Background(), c.Req)})
 	}
 	return out
