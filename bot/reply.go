@@ -27,7 +27,7 @@ type Reply struct {
 	ItemsHeading string
 	Links        []Link
 	// LinksHeading labels Links in the answer's language; adapters show
-	// "Links" when it is empty.
+	// the catalog's "links" in Lang when it is empty.
 	LinksHeading string
 	Actions      []Action
 	Footer       string

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/textlimit"
 )
 
@@ -135,10 +136,9 @@ func embed(r bot.Reply, marker string) *discordgo.MessageEmbed {
 			}
 		}
 		if len(ls) > 0 {
-			// The core sets LinksHeading, in the reply's language, with
-			// every link it adds; "Links" is bot.Reply's documented
-			// default for a reply built without it.
-			fs = append(fs, field{cmp.Or(r.LinksHeading, "Links"), strings.Join(ls, "\n"), false})
+			// The core sets LinksHeading with every link it adds; a reply
+			// built without it gets the catalog's word in its language.
+			fs = append(fs, field{cmp.Or(r.LinksHeading, i18n.T(r.Lang, "links")), strings.Join(ls, "\n"), false})
 		}
 	}
 	for i, f := range fs {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/bot/bottest"
 	"github.com/talkbot/talkbot/textlimit"
 )
@@ -119,5 +120,17 @@ func TestMoreFieldHasNoWords(t *testing.T) {
 	}
 	if last := fs[len(fs)-1]; last.Name != "…" || last.Value != "+6" {
 		t.Errorf("got last field %q: %q, want …: +6", last.Name, last.Value)
+	}
+}
+
+// A reply built without a links heading gets the catalog's, in the
+// reply's language.
+func TestLinksHeadingInReplyLanguage(t *testing.T) {
+	for l, want := range map[i18n.Lang]string{i18n.KO: "링크", i18n.EN: "Links"} {
+		r := bot.Reply{Title: "T", Links: []bot.Link{{Title: "slides", URL: "https://example.com/"}}, Lang: l}
+		fs := embed(r, "").Fields
+		if len(fs) != 1 || fs[0].Name != want {
+			t.Errorf("%s: got fields %+v, want one named %q", l, fs, want)
+		}
 	}
 }
