@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/talkbot/talkbot/bot"
-	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/textlimit"
 )
 
