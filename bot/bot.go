@@ -163,10 +163,7 @@ func (b *Bot) Handle(ctx context.Context, r Request) Reply {
 		cmd.Verb = VerbSearch
 	}
 	s := b.snapshot()
-	s.lang = b.Lang(r.Lang)
-	if r.Lang == "" && b.auto && i18n.Hangul(cmd.Arg) {
-		s.lang = i18n.KO
-	}
+	s.lang = b.LangOf(r)
 	rep := specOf(cmd.Verb).handler(s, ctx, r)
 	rep.Lang = s.lang
 	if cmd.Cut {
@@ -196,6 +193,17 @@ func (b *Bot) Lang(l i18n.Lang) i18n.Lang {
 		return l
 	}
 	return b.lang
+}
+
+// LangOf returns the language Handle answers r in: r.Lang when it is
+// one, else Korean for a command written in Hangul when the Bot's
+// language is "auto", else the Bot's language. Adapters write their own
+// notices about r in it.
+func (b *Bot) LangOf(r Request) i18n.Lang {
+	if r.Lang == "" && b.auto && i18n.Hangul(r.Command.Arg) {
+		return i18n.KO
+	}
+	return b.Lang(r.Lang)
 }
 
 // Auto reports whether the Bot's language is "auto": text mostly in

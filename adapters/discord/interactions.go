@@ -368,15 +368,9 @@ func (a *Adapter) request(it *discordgo.Interaction, cmd bot.Command, page int) 
 }
 
 // lang returns the language of the answer to req, and of the adapter's own
-// notices to its user: the user's Discord locale (see request), else, for
-// text written in Hangul when the Bot's language is "auto", Korean, else
-// the Bot's language. It is the choice bot.Bot.Handle makes for req.
-func (a *Adapter) lang(req bot.Request) i18n.Lang {
-	if req.Lang == "" && a.b.Auto() && i18n.Hangul(req.Command.Arg) {
-		return i18n.KO
-	}
-	return a.b.Lang(req.Lang)
-}
+// notices to its user: the user's Discord locale (see request), else what
+// bot.Bot.LangOf chooses.
+func (a *Adapter) lang(req bot.Request) i18n.Lang { return a.b.LangOf(req) }
 
 // autocomplete suggests up to 25 completions of the focused option.
 func (a *Adapter) autocomplete(d discordgo.ApplicationCommandInteractionData) response {

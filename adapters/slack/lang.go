@@ -8,6 +8,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/talkbot/talkbot/adapters/webapi"
+	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/i18n"
 )
 
@@ -102,11 +103,6 @@ func (a *Adapter) userLang(ctx context.Context, user string) i18n.Lang {
 // default. It never calls users.info: these notices are written by a
 // process that is stopping or overloaded.
 func (a *Adapter) noticeLang(user, text string) i18n.Lang {
-	if l, ok := a.langs.get(user, a.now()); ok && l != "" {
-		return a.bot.Lang(l)
-	}
-	if a.bot.Auto() && i18n.Hangul(text) {
-		return i18n.KO
-	}
-	return a.bot.Lang("")
+	l, _ := a.langs.get(user, a.now())
+	return a.bot.LangOf(bot.Request{Lang: l, Command: bot.Command{Arg: text}})
 }
