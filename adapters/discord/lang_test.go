@@ -122,6 +122,9 @@ func TestFormLanguage(t *testing.T) {
 		if strings.Contains(string(body), "EXTRA") {
 			t.Errorf("locale %s: a label was formatted with a stray argument:\n%s", locale, body)
 		}
+		if locale == "ko" {
+			bottest.GoldenJSON(t, "talk_add_modal.ko.json", body)
+		}
 	}
 }
 

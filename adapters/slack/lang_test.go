@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -108,10 +109,29 @@ func TestFormLanguage(t *testing.T) {
 	if s := joined(view["blocks"]); !strings.Contains(s, "요약") || !strings.Contains(s, "배운 점") || strings.Contains(s, "Lessons for us") {
 		t.Errorf("Korean form labels:\n%.600s", s)
 	}
+	js, _ := json.Marshal(view)
+	bottest.GoldenJSON(t, "modal_talk_add.ko.json", js)
 	e.command(t, "UEN", "C1", "add")
 	_, view = e.opened(t, 1)
 	if title, _ := view["title"].(map[string]any); title["text"] != "Share a talk recap" {
 		t.Errorf("English form title %v", title["text"])
+	}
+}
+
+// A refused form says what to fix, under each field, in the language of
+// the user who sent it.
+func TestFormErrorsLanguage(t *testing.T) {
+	bad := maps.Clone(testRecap)
+	bad[recaps.FieldTitle], bad[recaps.FieldLink] = "", "ftp://example.com/talk"
+	for user, want := range map[string]map[string]any{
+		"UKO": {recaps.FieldTitle: "필수 항목입니다.", recaps.FieldLink: "http(s) URL을 넣어 주세요. 예: https://www.youtube.com/watch?v=…"},
+		"UEN": {recaps.FieldTitle: "Required.", recaps.FieldLink: "Give an http(s) URL, such as https://www.youtube.com/watch?v=…"},
+	} {
+		e, _ := newFormEnv(t)
+		_, body := e.post(t, "/slack/interactions", submitBody(user, "V1", formMetaView, bad))
+		if got := submitErrors(t, body); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got errors %v, want %v", user, got, want)
+		}
 	}
 }
 
