@@ -8,6 +8,8 @@ import (
 
 	"github.com/talkbot/talkbot/bot"
 	"github.com/talkbot/talkbot/bot/bottest"
+	"github.com/talkbot/talkbot/bot/i18n"
+	"github.com/talkbot/talkbot/recaps"
 )
 
 func newBot(t testing.TB) *bot.Bot { return bottest.GoldenBot(t) }
@@ -58,5 +60,28 @@ func TestREPLEndsAtEOF(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "talk speaker") {
 		t.Errorf("REPL did not answer the last line without a newline:\n%s", out.String())
+	}
+}
+
+// The console speaks its language (--lang, else the locale): the greeting,
+// "nothing to page through", and the Korean words for next and quit.
+func TestREPLKorean(t *testing.T) {
+	c, err := recaps.Load(recaps.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(c, bot.Options{Lang: i18n.KO})
+	var out bytes.Buffer
+	if err := REPL(context.Background(), b, strings.NewReader("다음\n샤딩\n다음\n종료\nsharding\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{i18n.T(i18n.KO, "console_greeting"), i18n.T(i18n.KO, "console_nothing_next"), "“샤딩”에 대한 발표"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("REPL output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "“sharding”") {
+		t.Error("REPL answered a line after 종료")
 	}
 }
