@@ -41,6 +41,30 @@ const (
 	FieldLink       = "link"
 )
 
+// Field returns the text of the field named name (FieldTitle …), for a
+// form to fill in or read back; nil for a name that is none of them.
+func (d *Draft) Field(name string) *string {
+	switch name {
+	case FieldTitle:
+		return &d.Title
+	case FieldTitleEN:
+		return &d.TitleEN
+	case FieldConference:
+		return &d.Conference
+	case FieldSpeakers:
+		return &d.Speakers
+	case FieldSummary:
+		return &d.Summary
+	case FieldLessons:
+		return &d.Lessons
+	case FieldTags:
+		return &d.Tags
+	case FieldLink:
+		return &d.Link
+	}
+	return nil
+}
+
 // Limits of a Draft, in characters. A longer field is refused with the
 // limit named, never cut.
 const (

@@ -130,3 +130,23 @@ func TestIDs(t *testing.T) {
 		t.Errorf("NewConference = %+v", c)
 	}
 }
+
+// Field names every field of a Draft, each its own.
+func TestDraftField(t *testing.T) {
+	var d Draft
+	seen := map[*string]bool{}
+	for _, f := range []string{FieldTitle, FieldTitleEN, FieldConference, FieldSpeakers, FieldSummary, FieldLessons, FieldTags, FieldLink} {
+		p := d.Field(f)
+		if p == nil || seen[p] {
+			t.Fatalf("Field(%q) = %p: want a field of its own", f, p)
+		}
+		seen[p] = true
+		*p = f
+	}
+	if d.Title != FieldTitle || d.TitleEN != FieldTitleEN || d.Link != FieldLink || d.Summary != FieldSummary {
+		t.Errorf("fields written through Field: %+v", d)
+	}
+	if d.Field("nope") != nil {
+		t.Error("Field of an unknown name is not nil")
+	}
+}

@@ -105,29 +105,6 @@ var fieldNames = map[string]string{
 var fieldOrder = []string{recaps.FieldTitle, recaps.FieldConference, recaps.FieldSpeakers, recaps.FieldSummary,
 	recaps.FieldLessons, recaps.FieldTags, recaps.FieldTitleEN, recaps.FieldLink}
 
-// draftValue returns the text of field f of d.
-func draftValue(d *recaps.Draft, f string) *string {
-	switch f {
-	case recaps.FieldTitle:
-		return &d.Title
-	case recaps.FieldTitleEN:
-		return &d.TitleEN
-	case recaps.FieldConference:
-		return &d.Conference
-	case recaps.FieldSpeakers:
-		return &d.Speakers
-	case recaps.FieldSummary:
-		return &d.Summary
-	case recaps.FieldLessons:
-		return &d.Lessons
-	case recaps.FieldTags:
-		return &d.Tags
-	case recaps.FieldLink:
-		return &d.Link
-	}
-	return nil
-}
-
 // formModal returns the modal that opens the recap form prefilled with d,
 // editing the recap edit ("" for a new one), for user; or, when d does not
 // fit a Discord text input (a recap written elsewhere may be longer), the
@@ -142,7 +119,7 @@ func (a *Adapter) formModal(user, edit string, d recaps.Draft, lang i18n.Lang) r
 		}
 	}
 	for _, in := range formInputs {
-		v := strings.ToValidUTF8(*draftValue(&d, in.id), "\uFFFD")
+		v := strings.ToValidUTF8(*d.Field(in.id), "\uFFFD")
 		// max_length is the recap's limit; a prefilled value that counts
 		// more in UTF-16 units (emoji) but is within the limit in
 		// characters raises it, so that Discord accepts the modal. The
@@ -185,7 +162,7 @@ func draftFrom(cs []discordgo.MessageComponent) recaps.Draft {
 func setField(d *recaps.Draft, id, v string) {
 	for _, in := range formInputs {
 		if in.id == id {
-			*draftValue(d, id) = v
+			*d.Field(id) = v
 		}
 	}
 }

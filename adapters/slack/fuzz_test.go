@@ -133,7 +133,7 @@ func FuzzRecapModal(f *testing.F) {
 			if !utf8.ValidString(initial) {
 				t.Errorf("%s: invalid UTF-8 in the initial value", ff.id)
 			}
-			fits = fits && initial == *ff.value(&d)
+			fits = fits && initial == *d.Field(ff.id)
 			values[ff.id] = map[string]slackapi.BlockAction{ff.id: {Value: initial}}
 		}
 		if got := draftFrom(&slackapi.ViewState{Values: values}); fits && got != d {

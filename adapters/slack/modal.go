@@ -71,7 +71,6 @@ type formField struct {
 	multiline   bool
 	url         bool // a url_text_input, which takes no max_length
 	max         int  // max_length, in characters; 0 for none
-	value       func(*recaps.Draft) *string
 }
 
 // formFields are the modal's inputs, in order. Their limits come from the
@@ -81,42 +80,34 @@ var formFields = []formField{
 	{id: recaps.FieldTitle, label: "form_title",
 		hint:        "form_title_hint",
 		placeholder: "당근 채팅 시스템은 어떻게 만들까",
-		max:         recaps.MaxTitle,
-		value:       func(d *recaps.Draft) *string { return &d.Title }},
+		max:         recaps.MaxTitle},
 	{id: recaps.FieldTitleEN, label: "form_title_en", optional: true,
 		hint:        "form_title_en_hint",
 		placeholder: "How we built Daangn's chat system",
-		max:         recaps.MaxTitle,
-		value:       func(d *recaps.Draft) *string { return &d.TitleEN }},
+		max:         recaps.MaxTitle},
 	{id: recaps.FieldConference, label: "form_conference",
 		hint:        "form_conference_hint",
 		placeholder: "당근 테크 밋업 2024",
-		max:         recaps.MaxConference,
-		value:       func(d *recaps.Draft) *string { return &d.Conference }},
+		max:         recaps.MaxConference},
 	{id: recaps.FieldSpeakers, label: "form_speakers", optional: true, multiline: true,
 		hint:        "form_speakers_hint",
 		placeholder: "김민수 (minsu) · 채팅팀",
-		max:         recaps.MaxSpeakers * (3*recaps.MaxName + 7), // a line: name, handle, team, " () · ", "\n"
-		value:       func(d *recaps.Draft) *string { return &d.Speakers }},
+		max:         recaps.MaxSpeakers * (3*recaps.MaxName + 7)}, // a line: name, handle, team, " () · ", "\n"
 	{id: recaps.FieldSummary, label: "form_summary", multiline: true,
 		hint: "form_summary_hint", args: []any{recaps.MaxPoints, recaps.MaxPoint},
 		placeholder: "채팅 서버를 DynamoDB에서 샤딩된 PostgreSQL로 옮겼다",
-		max:         min(maxInputLength, recaps.MaxPoints*(recaps.MaxPoint+1)),
-		value:       func(d *recaps.Draft) *string { return &d.Summary }},
+		max:         min(maxInputLength, recaps.MaxPoints*(recaps.MaxPoint+1))},
 	{id: recaps.FieldLessons, label: "form_lessons", optional: true, multiline: true,
 		hint: "form_lessons_hint", args: []any{recaps.MaxPoints},
 		placeholder: "샤딩 키는 처음부터 정하자",
-		max:         min(maxInputLength, recaps.MaxPoints*(recaps.MaxPoint+1)),
-		value:       func(d *recaps.Draft) *string { return &d.Lessons }},
+		max:         min(maxInputLength, recaps.MaxPoints*(recaps.MaxPoint+1))},
 	{id: recaps.FieldTags, label: "form_tags", optional: true,
 		hint:        "form_tags_hint",
 		placeholder: "chat, postgresql",
-		max:         recaps.MaxTags * (recaps.MaxTag + len(", ")),
-		value:       func(d *recaps.Draft) *string { return &d.Tags }},
+		max:         recaps.MaxTags * (recaps.MaxTag + len(", "))},
 	{id: recaps.FieldLink, label: "form_link", optional: true, url: true,
 		hint:        "form_link_hint",
-		placeholder: "https://www.youtube.com/watch?v=…",
-		value:       func(d *recaps.Draft) *string { return &d.Link }},
+		placeholder: "https://www.youtube.com/watch?v=…"},
 }
 
 // modalView builds the recap modal for f in lang, remembering meta.
@@ -128,7 +119,7 @@ func modalView(f bot.Form, meta formMeta, lang i18n.Lang) slackapi.ModalViewRequ
 	d := f.Draft
 	blocks := make([]slackapi.Block, 0, len(formFields))
 	for _, ff := range formFields {
-		initial := strings.ToValidUTF8(*ff.value(&d), "\uFFFD")
+		initial := strings.ToValidUTF8(*d.Field(ff.id), "\uFFFD")
 		if ff.max > 0 {
 			// Slack refuses a view whose initial value exceeds its
 			// max_length; Submit names the limit if the cut matters.
@@ -171,7 +162,7 @@ func draftFrom(st *slackapi.ViewState) recaps.Draft {
 	}
 	for _, ff := range formFields {
 		if v, ok := st.Values[ff.id][ff.id]; ok {
-			*ff.value(&d) = v.Value
+			*d.Field(ff.id) = v.Value
 		}
 	}
 	return d
@@ -410,7 +401,7 @@ func lateProblems(errs recaps.FieldErrors, d recaps.Draft, lang i18n.Lang) strin
 	}
 	b.WriteString("\n" + i18n.T(lang, "slack_late_typed") + "\n")
 	for _, ff := range formFields {
-		if v := strings.TrimSpace(*ff.value(&d)); v != "" {
+		if v := strings.TrimSpace(*d.Field(ff.id)); v != "" {
 			fmt.Fprintf(&b, "%s:\n%s\n", i18n.T(lang, ff.label), v)
 		}
 	}

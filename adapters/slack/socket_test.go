@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,71 +24,27 @@ import (
 // acknowledged at once and answered with chat.postMessage.
 func TestSocketMode(t *testing.T) {
 	f := newFakeSlack(t)
-	acks := make(chan map[string]any, 2)
-	f.socket = func(c *websocket.Conn) {
-		send := func(v any) bool { return c.WriteJSON(v) == nil }
-		recv := func() bool {
-			var ack map[string]any
-			if err := c.ReadJSON(&ack); err != nil {
-				return false
-			}
-			acks <- ack
-			return true
-		}
-		ok := send(map[string]any{"type": "hello", "num_connections": 1}) &&
-			send(map[string]any{
-				"type": "slash_commands", "envelope_id": "E1", "accepts_response_payload": true,
-				"payload": map[string]any{
-					"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/talk",
-					"text": "sharding", "response_url": f.responseURL(),
-				},
-			}) && recv() &&
-			send(map[string]any{
-				"type": "events_api", "envelope_id": "E2",
-				"payload": map[string]any{
-					"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
-					"event": map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "Johnny", "ts": "1.1"},
-				},
-			}) && recv()
-		if !ok {
-			return
-		}
-		for { // until the client hangs up
-			if _, _, err := c.ReadMessage(); err != nil {
-				return
-			}
-		}
-	}
 	c, err := recaps.Load(recaps.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, bot.New(c, bot.Options{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.budget = time.Minute
+	a := newSocketAdapter(t, f, bot.New(c, bot.Options{}))
 	if a.Ready() {
 		t.Errorf("Ready before connecting: got %v, want %v", true, false)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-
-	next := func() map[string]any {
-		t.Helper()
-		select {
-		case ack := <-acks:
-			return ack
-		case err := <-done:
-			t.Fatalf("Run returned early: %v", err)
-		case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
-			t.Fatal("no acknowledgement")
-		}
-		return nil
+	dm := map[string]any{
+		"type": "events_api", "envelope_id": "E2",
+		"payload": map[string]any{
+			"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+			"event": map[string]any{"type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "Johnny", "ts": "1.1"},
+		},
 	}
-	ack := next()
+	acks := socketRequests(t, f, a, func() {
+		if !a.Ready() {
+			t.Errorf("Ready while connected: got %v, want %v", false, true)
+		}
+	}, slashEnvelope("U1", "sharding", f.responseURL()), dm)
+	ack := acks[0]
 	if got := ack["envelope_id"]; got != "E1" {
 		t.Errorf("envelope_id: got %v, want %v", got, "E1")
 	}
@@ -98,17 +55,8 @@ func TestSocketMode(t *testing.T) {
 	if s := joined(p["blocks"]); !strings.Contains(s, shardingTitle) {
 		t.Errorf("slash command answer does not show the talk:\n%s", s)
 	}
-	if !a.Ready() {
-		t.Errorf("Ready while connected: got %v, want %v", false, true)
-	}
-	ack = next()
-	if got := ack["envelope_id"]; got != "E2" || ack["payload"] != nil {
+	if ack := acks[1]; ack["envelope_id"] != "E2" || ack["payload"] != nil {
 		t.Errorf("event ack: got %v, want envelope E2 without payload", ack)
-	}
-
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: got %v, want %v", err, nil)
 	}
 	if a.Ready() {
 		t.Errorf("Ready after Run: got %v, want %v", true, false)
@@ -208,17 +156,28 @@ func submissionEnvelope(envelope, user, viewID string, values map[string]string)
 // finished the request's background work).
 func socketRequest(t *testing.T, f *fakeSlack, a *Adapter, envelope map[string]any) map[string]any {
 	t.Helper()
-	acks := make(chan map[string]any, 1)
+	return socketRequests(t, f, a, nil, envelope)[0]
+}
+
+// socketRequests runs a in Socket Mode against f, sends the envelopes one
+// at a time, each after the acknowledgement of the one before, and
+// returns the acknowledgements once Run has returned. connected, when not
+// nil, runs after the first acknowledgement, while a is connected.
+func socketRequests(t *testing.T, f *fakeSlack, a *Adapter, connected func(), envelopes ...map[string]any) []map[string]any {
+	t.Helper()
+	acks := make(chan map[string]any, len(envelopes))
 	f.socket = func(c *websocket.Conn) {
-		err := c.WriteJSON(map[string]any{"type": "hello"})
-		if err == nil {
-			err = c.WriteJSON(envelope)
+		if c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1}) != nil {
+			return
 		}
-		var ack map[string]any
-		if err == nil && c.ReadJSON(&ack) == nil {
+		for _, e := range envelopes {
+			var ack map[string]any
+			if c.WriteJSON(e) != nil || c.ReadJSON(&ack) != nil {
+				return
+			}
 			acks <- ack
 		}
-		for {
+		for { // until the client hangs up
 			if _, _, err := c.ReadMessage(); err != nil {
 				return
 			}
@@ -228,19 +187,25 @@ func socketRequest(t *testing.T, f *fakeSlack, a *Adapter, envelope map[string]a
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	var ack map[string]any
-	select {
-	case ack = <-acks:
-	case err := <-done:
-		t.Fatalf("Run returned early: %v", err)
-	case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
-		t.Fatal("no acknowledgement")
+	var got []map[string]any
+	for range envelopes {
+		select {
+		case ack := <-acks:
+			got = append(got, ack)
+		case err := <-done:
+			t.Fatalf("Run returned early: %v", err)
+		case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+			t.Fatal("no acknowledgement")
+		}
+		if len(got) == 1 && connected != nil {
+			connected()
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run: got %v, want %v", err, nil)
 	}
-	return ack
+	return got
 }
 
 // TestSocketModeViewSubmission: over Socket Mode a view_submission is
@@ -248,68 +213,19 @@ func socketRequest(t *testing.T, f *fakeSlack, a *Adapter, envelope map[string]a
 // recap with no payload (the modal closes).
 func TestSocketModeViewSubmission(t *testing.T) {
 	f := newFakeSlack(t)
-	acks := make(chan map[string]any, 2)
-	bad := map[string]string{}
-	for k, v := range testRecap {
-		bad[k] = v
-	}
+	bad := maps.Clone(testRecap)
 	bad[recaps.FieldTitle] = ""
-	f.socket = func(c *websocket.Conn) {
-		recv := func() bool {
-			var ack map[string]any
-			if err := c.ReadJSON(&ack); err != nil {
-				return false
-			}
-			acks <- ack
-			return true
-		}
-		ok := c.WriteJSON(map[string]any{"type": "hello"}) == nil &&
-			c.WriteJSON(submissionEnvelope("E1", "U1", "VS1", bad)) == nil && recv() &&
-			c.WriteJSON(submissionEnvelope("E2", "U1", "VS2", testRecap)) == nil && recv()
-		if !ok {
-			return
-		}
-		for {
-			if _, _, err := c.ReadMessage(); err != nil {
-				return
-			}
-		}
-	}
 	st := bottest.NewStore()
-	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: f.apiURL()}, bot.New(mustEmbedded(t), bot.Options{Store: st}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.budget = time.Minute
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	next := func() map[string]any {
-		t.Helper()
-		select {
-		case ack := <-acks:
-			return ack
-		case err := <-done:
-			t.Fatalf("Run returned early: %v", err)
-		case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
-			t.Fatal("no acknowledgement")
-		}
-		return nil
-	}
-	ack := next()
+	a := newSocketAdapter(t, f, bot.New(mustEmbedded(t), bot.Options{Store: st}))
+	acks := socketRequests(t, f, a, nil, submissionEnvelope("E1", "U1", "VS1", bad), submissionEnvelope("E2", "U1", "VS2", testRecap))
+	ack := acks[0]
 	p, _ := ack["payload"].(map[string]any)
 	errs, _ := p["errors"].(map[string]any)
 	if ack["envelope_id"] != "E1" || p["response_action"] != "errors" || errs["title"] != "Required." {
 		t.Errorf("bad form's ack: got %v, want response_action errors for the title", ack)
 	}
-	ack = next()
-	if ack["envelope_id"] != "E2" || ack["payload"] != nil {
+	if ack := acks[1]; ack["envelope_id"] != "E2" || ack["payload"] != nil {
 		t.Errorf("good form's ack: got %v, want envelope E2 without payload", ack)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: got %v, want %v", err, nil)
 	}
 	if cs, _ := st.Recaps(context.Background()); len(cs) != 1 {
 		t.Errorf("recaps saved: got %v, want 1", len(cs))
