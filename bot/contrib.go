@@ -293,6 +293,22 @@ func (bot *Bot) LoadRecaps(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load contributed recaps: %w", err)
 	}
+	bot.useRecaps(cs)
+	return nil
+}
+
+// UseRecaps makes cs the contributed recaps the Bot answers with,
+// replacing those it had, as LoadRecaps does with its store's: for a Bot
+// without a store (talkbot ask and console) given them by whoever read
+// the store.
+func (bot *Bot) UseRecaps(cs []Contribution) {
+	bot.mu.Lock()
+	defer bot.mu.Unlock()
+	bot.useRecaps(cs)
+}
+
+// useRecaps replaces the contributed recaps with cs. The caller holds mu.
+func (bot *Bot) useRecaps(cs []Contribution) {
 	old := bot.snapshot()
 	var gone []string
 	keep := make(map[string]bool, len(cs))
@@ -305,7 +321,6 @@ func (bot *Bot) LoadRecaps(ctx context.Context) error {
 		}
 	}
 	bot.apply(cs, gone)
-	return nil
 }
 
 // apply adds or replaces the contributed recaps cs and removes the ones

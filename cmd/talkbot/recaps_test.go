@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -171,7 +173,8 @@ func TestRecapsRestartListExportAndReload(t *testing.T) {
 	// A fresh talkbot without a store, over the export.
 	cfg2 := defaultConfig()
 	cfg2.Recaps.Dir = dir
-	fresh, err := env{}.oneShotBot(cfg2)
+	cfg2.Store.Path = filepath.Join(t.TempDir(), "none.db")
+	fresh, err := env{}.oneShotBot(context.Background(), cfg2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +238,43 @@ func TestRecapsCommandErrors(t *testing.T) {
 	}
 }
 
+// talkbot ask and console answer with the recaps shared from chat too:
+// read from the store when serve is not running, and not at all, without
+// a word, when there is no store yet. A store held by another process
+// that answers on no control socket is said on stderr, and the answer
+// comes from the corpus alone.
+func TestAskFindsSharedRecaps(t *testing.T) {
+	path, ids := boltWithRecaps(t)
+	vars := map[string]string{"TALKBOT_STORE_PATH": path}
+	out, errOut, err := runT(t, vars, "", "ask", "flamegraphs")
+	if err != nil || !strings.Contains(out, newConfDraft.Title) || errOut != "" {
+		t.Errorf("ask flamegraphs: %v\n%s\nstderr: %s", err, out, errOut)
+	}
+	out, _, err = runT(t, vars, "speaker Ash\nshow "+ids[0]+"\n", "console")
+	if err != nil || !strings.Contains(out, shippedConfDraft.Title) {
+		t.Errorf("console show %s: %v\n%s", ids[0], err, out)
+	}
+
+	none := map[string]string{"TALKBOT_STORE_PATH": filepath.Join(t.TempDir(), "none.db")}
+	out, errOut, err = runT(t, none, "", "ask", "flamegraphs")
+	if err != nil || strings.Contains(out, newConfDraft.Title) || errOut != "" {
+		t.Errorf("ask without a store: %v\n%s\nstderr: %s", err, out, errOut)
+	}
+	if _, err := os.Stat(none["TALKBOT_STORE_PATH"]); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ask created a store file: %v", err)
+	}
+
+	held, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	out, errOut, err = runT(t, vars, "", "ask", "sharding")
+	if err != nil || !strings.Contains(out, "샤딩") || !strings.Contains(errOut, "answering without the recaps shared from chat") {
+		t.Errorf("ask beside a held store: %v\n%s\nstderr: %s", err, out, errOut)
+	}
+}
+
 // Beside a running serve, which holds the bbolt file, list and export ask
 // serve over its control socket (GET /recaps).
 func TestRecapsBesideServe(t *testing.T) {
@@ -269,6 +309,9 @@ func TestRecapsBesideServe(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "export")
 	if out, _, err := runT(t, vars, "", "recaps", "export", dir); err != nil || !strings.Contains(out, "exported 2 recaps") {
 		t.Errorf("recaps export beside serve: %v\n%s", err, out)
+	}
+	if out, errOut, err := runT(t, vars, "", "ask", "flamegraphs"); err != nil || !strings.Contains(out, newConfDraft.Title) || errOut != "" {
+		t.Errorf("ask beside serve: %v\n%s\nstderr: %s", err, out, errOut)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -246,14 +246,52 @@ func (e env) cliLang(cfg *Config, flagLang string) error {
 	return nil
 }
 
-// oneShotBot builds the core for ask and console: no store, no logs (the
-// answer is the output).
-func (e env) oneShotBot(cfg Config) (*bot.Bot, error) {
+// oneShotBot builds the core for ask and console: no logs (the answer is
+// the output) and no store of its own. It answers with the recaps shared
+// from chat too, read from the configured store (see sharedRecaps); when
+// they cannot be read, it answers with the corpus alone and says so on
+// stderr.
+func (e env) oneShotBot(ctx context.Context, cfg Config) (*bot.Bot, error) {
 	c, err := corpus(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return e.newBot(cfg, c, slog.New(slog.DiscardHandler), bot.Options{})
+	b, err := e.newBot(cfg, c, slog.New(slog.DiscardHandler), bot.Options{})
+	if err != nil {
+		return nil, err
+	}
+	cs, err := sharedRecaps(ctx, cfg)
+	if err != nil {
+		if e.stderr != nil {
+			fmt.Fprintf(e.stderr, "talkbot: answering without the recaps shared from chat: %v\n", err)
+		}
+		return b, nil
+	}
+	b.UseRecaps(cs)
+	return b, nil
+}
+
+// How long ask and console wait for the store before answering without
+// the recaps shared from chat: a bbolt file's lock (a running serve holds
+// it, and is then asked over its control socket instead), and the whole
+// read, PostgreSQL's connection included.
+const (
+	sharedLockWait = 100 * time.Millisecond
+	sharedReadWait = 3 * time.Second
+)
+
+// sharedRecaps returns the recaps shared from chat in the configured
+// store, as "recaps list" reads them (contributions): none when the bbolt
+// file does not exist yet.
+func sharedRecaps(ctx context.Context, cfg Config) ([]bot.Contribution, error) {
+	cfg.Store.LockTimeout = Duration{sharedLockWait}
+	ctx, cancel := context.WithTimeout(ctx, sharedReadWait)
+	defer cancel()
+	cs, err := contributions(ctx, cfg)
+	if errors.Is(err, errNoStore) {
+		return nil, nil
+	}
+	return cs, err
 }
 
 func (e env) ask(ctx context.Context, args []string, gconf string) error {
@@ -271,7 +309,7 @@ func (e env) ask(ctx context.Context, args []string, gconf string) error {
 	if *page < 1 {
 		return fmt.Errorf("--page must be 1 or more, not %d", *page)
 	}
-	b, err := e.oneShotBot(cfg)
+	b, err := e.oneShotBot(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -296,7 +334,7 @@ func (e env) console(ctx context.Context, args []string, gconf string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("console takes no arguments, not %q", strings.Join(rest, " "))
 	}
-	b, err := e.oneShotBot(cfg)
+	b, err := e.oneShotBot(ctx, cfg)
 	if err != nil {
 		return err
 	}
