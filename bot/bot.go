@@ -611,7 +611,7 @@ func (b snapshot) conferenceReply(q string) (Reply, bool) {
 }
 
 func (b snapshot) conferencesReply() Reply {
-	rep := Reply{Title: b.msg("conferences_title"), Intro: b.msg("conferences_intro", len(b.talks), len(b.conferences)), Outcome: OutcomeOK}
+	rep := Reply{Title: b.msg("conferences_title"), Intro: b.msg("conferences_intro", b.msg("n_talks", len(b.talks)), b.msg("n_conferences", len(b.conferences))), Outcome: OutcomeOK}
 	for _, c := range b.conferences {
 		detail := cmp.Or(c.Date, strconv.Itoa(c.Year))
 		if c.Venue != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/store/bolt"
 )
 
@@ -73,6 +75,9 @@ func TestDigestTriggerIsOnTheControlSocketOnly(t *testing.T) {
 	if err != nil || res.Week != "2026-11-23" || len(res.Plan) != 1 || !strings.HasPrefix(res.Plan[0], "slack:C1\t") {
 		t.Errorf("plan over the socket: got %+v, %v", res, err)
 	}
+	if len(res.Rows) != 1 || res.Rows[0].Channel != "slack:C1" || res.Rows[0].State != "cli_plan_no_platform" || res.Plan[0] != res.Rows[0].line(i18n.EN) {
+		t.Errorf("plan rows over the socket: got %+v, want slack:C1 with no platform, the same as the English line", res.Rows)
+	}
 	res, err = askServe(context.Background(), sock, false)
 	// Slack is not configured here: the run reaches the channel and fails it.
 	if err != nil || res.Week != "2026-11-23" || res.Report.Failed != 1 {
@@ -80,8 +85,19 @@ func TestDigestTriggerIsOnTheControlSocketOnly(t *testing.T) {
 	}
 	// The commands find it through the store path.
 	out, _, err := runT(t, vars, "", "digest", "--dry-run")
-	if err != nil || !strings.Contains(out, "digest for the week of 2026-11-23 (1 channels)") {
+	if err != nil || !strings.Contains(out, "digest for the week of 2026-11-23 (1 channel)\nslack:C1\t") || !strings.HasSuffix(out, "\tplatform not configured\n") {
 		t.Errorf("digest --dry-run beside serve: got %v\n%s", err, out)
+	}
+	// In Korean, by --lang or by the locale.
+	for _, args := range [][]string{{"digest", "--dry-run", "--lang", "ko"}, {"digest", "--dry-run"}} {
+		vars := maps.Clone(vars)
+		if len(args) == 2 {
+			vars["LANG"] = "ko_KR.UTF-8"
+		}
+		out, _, err := runT(t, vars, "", args...)
+		if err != nil || !strings.Contains(out, "2026-11-23 주의 다이제스트 (채널 1개)\nslack:C1\t") || !strings.HasSuffix(out, "\t플랫폼이 설정되지 않음\n") {
+			t.Errorf("%v beside serve, in Korean: got %v\n%s", args, err, out)
+		}
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

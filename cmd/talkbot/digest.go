@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/store/bolt"
 )
 
@@ -15,7 +16,12 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("digest", gconf)
 	dry := fs.Bool("dry-run", false, "print which channel would get which talk; post and record nothing")
 	now := fs.Bool("now", false, "run this week's delivery once and exit")
+	lang := langFlag(fs)
 	cfg, rest, err := e.setup(fs, conf, args)
+	if err != nil {
+		return err
+	}
+	l, err := e.outLang(cfg, *lang)
 	if err != nil {
 		return err
 	}
@@ -45,22 +51,28 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 			if err != nil {
 				return err
 			}
-			res.Plan = a.planLines(plan)
+			res.Rows = a.planRows(plan)
 		} else {
 			res.Report, err = a.runDigest(ctx, w, "command")
 			res.Err = errString(err)
 		}
 	}
 	if *dry {
-		fmt.Fprintf(e.stdout, "digest for the week of %s (%d channels)\n", res.Week, len(res.Plan))
-		for _, l := range res.Plan {
-			fmt.Fprintln(e.stdout, l)
+		lines := res.Plan // from a serve that sends no rows
+		if res.Rows != nil {
+			lines = nil
+			for _, r := range res.Rows {
+				lines = append(lines, r.line(l))
+			}
+		}
+		fmt.Fprintln(e.stdout, i18n.T(l, "cli_digest_plan", len(lines), res.Week))
+		for _, line := range lines {
+			fmt.Fprintln(e.stdout, line)
 		}
 		return nil
 	}
 	r := res.Report
-	fmt.Fprintf(e.stdout, "digest for the week of %s: sent %d, already delivered %d, recovered %d, paused %d, failed %d\n",
-		res.Week, r.Sent, r.Skipped, r.Recovered, r.Paused, r.Failed)
+	fmt.Fprintln(e.stdout, i18n.T(l, "cli_digest_report", res.Week, r.Sent, r.Skipped, r.Recovered, r.Paused, r.Failed))
 	if res.Err != "" {
 		return errors.New(res.Err)
 	}
@@ -73,7 +85,10 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 // digestResult is what "talkbot digest" prints, computed here or by a
 // running serve (GET /digest/plan, POST /digest/run on its control socket).
 type digestResult struct {
-	Week   string     `json:"week"`
+	Week string `json:"week"`
+	// Rows is the plan of a dry run; Plan the same as English lines, as
+	// serve sent it before there were rows.
+	Rows   []planRow  `json:"rows,omitempty"`
 	Plan   []string   `json:"plan,omitempty"`
 	Report bot.Report `json:"report"`
 	Err    string     `json:"error,omitempty"`
@@ -91,24 +106,46 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// planLines formats a plan as "channel<TAB>talk<TAB>state" lines.
-func (a *app) planLines(plan []bot.Planned) []string {
-	var out []string
+// planRow is one channel of a dry run: which talk it would get, and its
+// state, a catalog key (cli_plan_*).
+type planRow struct {
+	Channel string `json:"channel"`
+	Talk    string `json:"talk"` // "id (title)", or "-"
+	State   string `json:"state"`
+}
+
+// line formats the row as "channel<TAB>talk<TAB>state" in l.
+func (r planRow) line(l i18n.Lang) string {
+	return r.Channel + "\t" + r.Talk + "\t" + i18n.T(l, r.State)
+}
+
+// planRows lists a plan's channels, with what each would get.
+func (a *app) planRows(plan []bot.Planned) []planRow {
+	var out []planRow
 	for _, p := range plan {
-		state := "to send"
+		state := "cli_plan_to_send"
 		switch {
 		case p.Done:
-			state = "already delivered"
+			state = "cli_plan_done"
 		case p.Talk == nil:
-			state = "no talk matches the topics"
+			state = "cli_plan_no_talk"
 		case a.platforms[p.Sub.Platform] == nil:
-			state = "platform not configured"
+			state = "cli_plan_no_platform"
 		}
 		talk := "-"
 		if p.Talk != nil {
 			talk = p.Talk.ID + " (" + p.Talk.Title + ")"
 		}
-		out = append(out, p.Sub.ChannelRef.String()+"\t"+talk+"\t"+state)
+		out = append(out, planRow{p.Sub.ChannelRef.String(), talk, state})
+	}
+	return out
+}
+
+// planLines formats a plan as English lines, for a CLI that reads no rows.
+func planLines(rows []planRow) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r.line(i18n.EN))
 	}
 	return out
 }

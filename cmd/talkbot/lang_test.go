@@ -80,3 +80,39 @@ func TestConsoleLanguage(t *testing.T) {
 		t.Errorf("console --lang ko:\n%s", out)
 	}
 }
+
+// The commands that print for people (version, lint, recaps, digest: see
+// TestDigestTriggerIsOnTheControlSocketOnly) print in the CLI's language,
+// with English plural forms.
+func TestCommandOutputLanguage(t *testing.T) {
+	path, ids := boltWithRecaps(t)
+	store := map[string]string{"TALKBOT_STORE_PATH": path}
+	ko := map[string]string{"TALKBOT_STORE_PATH": path, "LANG": "ko_KR.UTF-8"}
+	for _, tt := range []struct {
+		name      string
+		vars      map[string]string
+		args      []string
+		out, errs string // wanted in stdout and stderr
+		notOut    string // not wanted in stdout
+	}{
+		{"version", nil, []string{"version"}, "corpus: 20 talks from ", "", "코퍼스"},
+		{"version ko", nil, []string{"version", "--lang", "ko"}, "코퍼스: 컨퍼런스 ", "", "corpus"},
+		{"lint", nil, []string{"lint"}, "", "embedded corpus: ok", ""},
+		{"lint ko", map[string]string{"LANG": "ko_KR.UTF-8"}, []string{"lint"}, "", "내장 코퍼스: 문제 없음", ""},
+		{"recaps list", store, []string{"recaps", "list"}, "TITLE", "", "제목"},
+		{"recaps list ko", ko, []string{"recaps", "list"}, "제목", "", "TITLE"},
+		{"recaps list en beats LANG", ko, []string{"recaps", "list", "--lang", "en"}, "AUTHOR", "", "작성자"},
+		{"recaps export ko", ko, []string{"recaps", "export", filepath.Join(t.TempDir(), "export")}, "요약 2개와 컨퍼런스 1곳을 ", "", "exported"},
+	} {
+		out, errOut, err := runT(t, tt.vars, "", tt.args...)
+		if err != nil || !strings.Contains(out, tt.out) || !strings.Contains(errOut, tt.errs) || (tt.notOut != "" && strings.Contains(out, tt.notOut)) {
+			t.Errorf("%s: %v\nstdout: %s\nstderr: %s\nwant %q in stdout, %q in stderr, no %q", tt.name, err, out, errOut, tt.out, tt.errs, tt.notOut)
+		}
+		if strings.HasPrefix(tt.name, "recaps list") && !strings.Contains(out, ids[0]) {
+			t.Errorf("%s: the list lacks %s:\n%s", tt.name, ids[0], out)
+		}
+	}
+	if _, _, err := runT(t, nil, "", "version", "--lang", "fr"); err == nil || !strings.Contains(err.Error(), "--lang must be ko or en") {
+		t.Errorf("version --lang fr: %v", err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/bot"
+	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
 	"github.com/talkbot/talkbot/store/bolt"
 	"github.com/talkbot/talkbot/store/postgres"
@@ -44,7 +45,12 @@ func (e env) recapsCmd(ctx context.Context, args []string, gconf string) error {
 
 func (e env) recapsList(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("recaps list", gconf)
+	lang := langFlag(fs)
 	cfg, rest, err := e.setup(fs, conf, args)
+	if err != nil {
+		return err
+	}
+	l, err := e.outLang(cfg, *lang)
 	if err != nil {
 		return err
 	}
@@ -56,14 +62,14 @@ func (e env) recapsList(ctx context.Context, args []string, gconf string) error 
 		return err
 	}
 	if len(cs) == 0 {
-		fmt.Fprintln(e.stdout, "no recaps shared from chat yet")
+		fmt.Fprintln(e.stdout, i18n.T(l, "cli_no_recaps"))
 		return nil
 	}
 	slices.SortFunc(cs, func(a, b bot.Contribution) int {
 		return cmp.Or(strings.Compare(a.Talk.Created, b.Talk.Created), strings.Compare(a.Talk.ID, b.Talk.ID))
 	})
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTITLE\tAUTHOR\tDATE")
+	fmt.Fprintln(tw, i18n.T(l, "cli_recaps_header"))
 	for _, c := range cs {
 		t := c.Talk
 		author := t.AuthorID
@@ -94,7 +100,12 @@ var safeID = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_-]*$`)
 
 func (e env) recapsExport(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("recaps export", gconf)
+	lang := langFlag(fs)
 	cfg, rest, err := e.setup(fs, conf, args)
+	if err != nil {
+		return err
+	}
+	l, err := e.outLang(cfg, *lang)
 	if err != nil {
 		return err
 	}
@@ -133,7 +144,7 @@ func (e env) recapsExport(ctx context.Context, args []string, gconf string) erro
 			confs++
 		}
 	}
-	fmt.Fprintf(e.stdout, "exported %d recaps and %d conferences to %s\n", len(files)-confs, confs, dir)
+	fmt.Fprintln(e.stdout, i18n.T(l, "cli_exported", i18n.T(l, "n_recaps", len(files)-confs), i18n.T(l, "n_conferences", confs), dir))
 	return nil
 }
 

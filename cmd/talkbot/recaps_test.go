@@ -133,7 +133,7 @@ func TestRecapsRestartListExportAndReload(t *testing.T) {
 
 	dir := filepath.Join(t.TempDir(), "export")
 	out, _, err = runT(t, vars, "", "recaps", "export", dir)
-	if err != nil || !strings.Contains(out, "exported 2 recaps and 1 conferences") {
+	if err != nil || !strings.Contains(out, "exported 2 recaps and 1 conference to ") {
 		t.Fatalf("recaps export: %v\n%s", err, out)
 	}
 	if after, _ := os.Stat(path); !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
@@ -364,7 +364,7 @@ func TestRecapsAcrossReplicas(t *testing.T) {
 		t.Errorf("recaps list on postgres: %v\n%s", err, out)
 	}
 	dir := filepath.Join(t.TempDir(), "export")
-	if out, _, err := runT(t, vars, "", "recaps", "export", dir); err != nil || !strings.Contains(out, "exported 1 recaps and 1 conferences") {
+	if out, _, err := runT(t, vars, "", "recaps", "export", dir); err != nil || !strings.Contains(out, "exported 1 recap and 1 conference to ") {
 		t.Errorf("recaps export on postgres: %v\n%s", err, out)
 	}
 

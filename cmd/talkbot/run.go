@@ -246,6 +246,24 @@ func (e env) cliLang(cfg *Config, flagLang string) error {
 	return nil
 }
 
+// langFlag adds --lang to a command whose output is for people.
+func langFlag(fs *flag.FlagSet) *string {
+	return fs.String("lang", "", "print in ko or en (default: from LC_ALL, LC_MESSAGES or LANG, else [bot] language)")
+}
+
+// outLang returns the language a command prints in: --lang, else the
+// environment's locale, else [bot] language ("auto" is English here: the
+// output answers no text to tip it).
+func (e env) outLang(cfg Config, flagLang string) (i18n.Lang, error) {
+	if err := e.cliLang(&cfg, flagLang); err != nil {
+		return "", err
+	}
+	if cfg.Bot.Lang() == i18n.KO {
+		return i18n.KO, nil
+	}
+	return i18n.EN, nil
+}
+
 // oneShotBot builds the core for ask and console: no logs (the answer is
 // the output) and no store of its own. It answers with the recaps shared
 // from chat too, read from the configured store (see sharedRecaps); when
@@ -346,7 +364,12 @@ func (e env) console(ctx context.Context, args []string, gconf string) error {
 
 func (e env) lint(args []string, gconf string) error {
 	fs, conf := e.flags("lint", gconf)
+	lang := langFlag(fs)
 	cfg, dirs, err := e.setup(fs, conf, args)
+	if err != nil {
+		return err
+	}
+	l, err := e.outLang(cfg, *lang)
 	if err != nil {
 		return err
 	}
@@ -360,7 +383,7 @@ func (e env) lint(args []string, gconf string) error {
 		dir = dirs[0]
 	}
 	var problems []recaps.Problem
-	name := "embedded corpus"
+	name := i18n.T(l, "cli_embedded_corpus")
 	if dir == "" {
 		problems = recaps.Check("recaps", recaps.Embedded())
 	} else {
@@ -377,16 +400,25 @@ func (e env) lint(args []string, gconf string) error {
 		fmt.Fprintln(e.stdout, p.String())
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(e.stderr, "%s: %d problem(s)\n", name, len(problems))
+		fmt.Fprintln(e.stderr, i18n.T(l, "cli_lint_problems", len(problems), name))
 		return exitCode(1)
 	}
-	fmt.Fprintf(e.stderr, "%s: ok\n", name)
+	fmt.Fprintln(e.stderr, i18n.T(l, "cli_lint_ok", name))
 	return nil
 }
 
 func (e env) version(args []string, gconf string) error {
-	fs, _ := e.flags("version", gconf)
-	if _, err := parse(fs, args); err != nil {
+	fs, conf := e.flags("version", gconf)
+	lang := langFlag(fs)
+	cfg, rest, err := e.setup(fs, conf, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("version takes no arguments, not %q", strings.Join(rest, " "))
+	}
+	l, err := e.outLang(cfg, *lang)
+	if err != nil {
 		return err
 	}
 	v := "(devel)"
@@ -397,7 +429,7 @@ func (e env) version(args []string, gconf string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "talkbot %s %s %s/%s, corpus: %d talks from %d conferences\n",
-		v, runtime.Version(), runtime.GOOS, runtime.GOARCH, len(c.Talks), len(c.Conferences))
+	fmt.Fprintln(e.stdout, i18n.T(l, "cli_version", v, runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		i18n.T(l, "n_talks", len(c.Talks)), i18n.T(l, "n_conferences", len(c.Conferences))))
 	return nil
 }

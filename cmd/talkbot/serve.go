@@ -425,7 +425,8 @@ func (a *app) serveDigestPlan(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "plan digest: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	writeReport(w, digestResult{Week: week.String(), Plan: a.planLines(plan)})
+	rows := a.planRows(plan)
+	writeReport(w, digestResult{Week: week.String(), Rows: rows, Plan: planLines(rows)})
 }
 
 // cronLogger adapts slog to cron's logger.

@@ -298,7 +298,7 @@ func TestDigestDryRunPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("digest --dry-run: %v", err)
 	}
-	if !strings.Contains(out, "(1 channels)") || !strings.Contains(out, "slack:C1") {
+	if !strings.Contains(out, "(1 channel)") || !strings.Contains(out, "slack:C1") {
 		t.Errorf("dry run does not plan slack:C1:\n%s", out)
 	}
 }
