@@ -53,7 +53,7 @@ func Commands() []*discordgo.ApplicationCommand {
 				Name:                     optQuery,
 				NameLocalizations:        *ko("검색어"),
 				Description:              "A topic, or: add (share a recap), edit <id>, speaker <name>, show <id>, random, week, help",
-				DescriptionLocalizations: map[discordgo.Locale]string{discordgo.Korean: "주제, 또는 add (요약 공유), edit <id>, speaker <이름>, show <id>, random, week, help"},
+				DescriptionLocalizations: map[discordgo.Locale]string{discordgo.Korean: "주제, 또는 추가 (요약 공유), 수정 <id>, 발표자 <이름>, show <id>, 랜덤, 이번주, 도움말"},
 				Required:                 true,
 				Autocomplete:             true,
 				MaxLength:                200,
