@@ -91,7 +91,30 @@ type Store interface {
 
 	// RecapStore keeps the recaps contributed from chat.
 	RecapStore
+
+	// KeepStore keeps what a button or a form cannot carry itself.
+	KeepStore
 }
+
+// KeepStore keeps small values for a while, for every replica and across
+// restarts: what a button or a chat form cannot carry in its own few
+// bytes (the query of a long search's "Next results", the text of a
+// refused Discord form). Times are the Bot's clock.
+type KeepStore interface {
+	// Keep stores value under key until until, replacing what key held,
+	// and may forget values whose time ended before now.
+	Keep(ctx context.Context, key string, value []byte, now, until time.Time) error
+	// Kept returns the value under key while now is before its until, or
+	// an error that is ErrNotFound.
+	Kept(ctx context.Context, key string, now time.Time) ([]byte, error)
+}
+
+// MaxKept is the largest value a KeepStore must take, in bytes; key's
+// longest is MaxKeptKey.
+const (
+	MaxKept    = 64 << 10
+	MaxKeptKey = 200
+)
 
 // Scope returns the history key of a topic filter: "" for no topics,
 // otherwise the folded topics sorted and joined by commas.

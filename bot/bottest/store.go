@@ -21,6 +21,7 @@ type Store struct {
 	featured map[string][]bot.Feature
 	ledger   map[ledgerKey]bot.Delivery
 	recaps   map[string]bot.Contribution
+	kept     map[string]kept
 	Err      error
 }
 

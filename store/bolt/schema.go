@@ -20,6 +20,7 @@ func migrations() []migration {
 	return []migration{
 		createBuckets, // 0 → 1
 		createRecaps,  // 1 → 2
+		createKept,    // 2 → 3
 	}
 }
 
@@ -37,6 +38,16 @@ func createBuckets(tx *bbolt.Tx) error {
 func createRecaps(tx *bbolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(bucketRecaps); err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketRecaps, err)
+	}
+	return nil
+}
+
+// createKept is migration 2 → 3: the buckets of bot.KeepStore.
+func createKept(tx *bbolt.Tx) error {
+	for _, name := range [][]byte{bucketKept, bucketKeptByTime} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
 	}
 	return nil
 }

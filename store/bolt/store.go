@@ -28,7 +28,9 @@ var (
 	bucketFeatured      = []byte("featured")
 	bucketLedger        = []byte("ledger")
 	bucketMeta          = []byte("meta")
-	bucketRecaps        = []byte("recaps") // contributed recaps by talk id
+	bucketRecaps        = []byte("recaps")       // contributed recaps by talk id
+	bucketKept          = []byte("kept")         // bot.KeepStore values by key
+	bucketKeptByTime    = []byte("kept_by_time") // their keys by until
 
 	keySchema = []byte("schema")
 )

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ClaimDelivery", testClaimDelivery},
 		{"Recaps", testRecaps},
+		{"Keep", testKeep},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -557,5 +558,67 @@ func testRecaps(t *testing.T, s bot.Store) {
 	}
 	if cs, _ := s.Recaps(ctx); len(cs) != 1 || cs[0].Talk.ID != a.Talk.ID {
 		t.Errorf("after delete: got %+v", cs)
+	}
+}
+
+// testKeep: a kept value is found until its time ends, a second Keep
+// replaces it, a Keep forgets what has ended, and bad keys and values are
+// refused.
+func testKeep(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	if _, err := s.Kept(ctx, "none", now); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Kept of a key never kept: %v, want ErrNotFound", err)
+	}
+	big := []byte(strings.Repeat("가", bot.MaxKept/3))
+	for key, v := range map[string][]byte{"a": []byte("first"), "b:c/d#e": big, "empty": {}} {
+		if err := s.Keep(ctx, key, v, now, now.Add(time.Hour)); err != nil {
+			t.Fatalf("Keep %s: %v", key, err)
+		}
+		got, err := s.Kept(ctx, key, now.Add(59*time.Minute))
+		if err != nil || string(got) != string(v) {
+			t.Errorf("Kept %s: %d bytes, %v; want the %d kept", key, len(got), err, len(v))
+		}
+		if _, err := s.Kept(ctx, key, now.Add(time.Hour)); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("Kept %s at its until: %v, want ErrNotFound", key, err)
+		}
+	}
+	if err := s.Keep(ctx, "a", []byte("second"), now, now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Kept(ctx, "a", now.Add(90*time.Minute)); err != nil || string(got) != "second" {
+		t.Errorf("Kept a after a second Keep: %q, %v; want second, until its new time", got, err)
+	}
+	// A Keep after b's time forgets it: even asked as of before, it is gone.
+	if err := s.Keep(ctx, "later", []byte("x"), now.Add(3*time.Hour), now.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Kept(ctx, "b:c/d#e", now); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Kept b after a later Keep swept it: %v, want ErrNotFound", err)
+	}
+	if got, err := s.Kept(ctx, "later", now.Add(3*time.Hour)); err != nil || string(got) != "x" {
+		t.Errorf("Kept later: %q, %v", got, err)
+	}
+	for name, kv := range map[string]struct {
+		key string
+		v   []byte
+	}{
+		"empty key":     {"", []byte("x")},
+		"long key":      {strings.Repeat("k", bot.MaxKeptKey+1), []byte("x")},
+		"NUL in key":    {"a\x00b", []byte("x")},
+		"invalid UTF-8": {"a\xffb", []byte("x")},
+		"long value":    {"v", make([]byte, bot.MaxKept+1)},
+	} {
+		if err := s.Keep(ctx, kv.key, kv.v, now, now.Add(time.Hour)); err == nil {
+			t.Errorf("Keep with %s: got nil, want an error", name)
+		}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Keep(cctx, "c", nil, now, now.Add(time.Hour)); err == nil {
+		t.Error("Keep with a canceled context: got nil, want an error")
+	}
+	if _, err := s.Kept(cctx, "a", now); err == nil {
+		t.Error("Kept with a canceled context: got nil, want an error")
 	}
 }
