@@ -164,8 +164,14 @@ func (b *Bot) Handle(ctx context.Context, r Request) Reply {
 	}
 	s := b.snapshot()
 	s.lang = b.LangOf(r)
-	rep := specOf(cmd.Verb).handler(s, ctx, r)
+	var rep Reply
+	if cmd.Verb == verbForgotten {
+		rep = s.recall(ctx, r)
+	} else {
+		rep = specOf(cmd.Verb).handler(s, ctx, r)
+	}
 	rep.Lang = s.lang
+	b.keepArgs(ctx, rep)
 	if cmd.Cut {
 		rep.Footer = strings.TrimSpace(s.msg("cut", MaxQuery) + " " + rep.Footer)
 	}

@@ -121,7 +121,7 @@ var commands = []verbSpec{
 	{verb: VerbHelp, names: []string{"help", "도움말", "?"},
 		help:    "help_help",
 		handler: func(b snapshot, _ context.Context, _ Request) Reply { return b.helpReply() }},
-	{verb: verbForgotten,
+	{verb: verbForgotten, // see Bot.Handle: it first looks for the argument in the store
 		handler: func(b snapshot, _ context.Context, _ Request) Reply {
 			return usage(b.msg("forgotten"))
 		}},

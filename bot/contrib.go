@@ -184,6 +184,7 @@ func (b snapshot) removeCommand(ctx context.Context, r Request) Reply {
 func (bot *Bot) Submit(ctx context.Context, s Submission) (Reply, recaps.FieldErrors) {
 	rep, errs := bot.submit(ctx, s)
 	rep.Lang = bot.Lang(s.Request.Lang)
+	bot.keepArgs(ctx, rep)
 	return rep, errs
 }
 

@@ -252,3 +252,52 @@ func mentions(r Reply, s string) bool {
 	}
 	return false
 }
+
+// A button whose argument was too long for its value works on another
+// Bot over the same store (another replica, or this one after a restart):
+// the Bot that answered kept the argument there. Without it in the store,
+// the button still asks to run the command again.
+func TestLongButtonsAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	c := mustCorpus(t)
+	st := bottest.NewStore()
+	first := New(c, Options{Store: st})
+	q := strings.Repeat("데이터 서버 ", 12) // 192 bytes: longer than a button value
+	rep := first.Handle(ctx, Request{Platform: "test", Command: ParseCommand(q)})
+	var next, share string
+	for _, a := range rep.Actions {
+		switch a.Kind {
+		case ActionNext:
+			next = a.Value
+		case ActionShare:
+			share = a.Value
+		}
+	}
+	if !strings.Contains(next, "#") || !strings.Contains(share, "#") {
+		t.Fatalf("actions %+v: want Next results and Share with keys", rep.Actions)
+	}
+	for _, v := range []string{next, share} {
+		other := New(c, Options{Store: st})
+		p, ok := other.ParseAction(v)
+		if !ok || !p.Forgotten {
+			t.Fatalf("ParseAction(%q) on the other replica = %+v, %v; want an argument it does not remember", v, p, ok)
+		}
+		cmd, page := p.Request()
+		got := other.Handle(ctx, Request{Platform: "test", Command: cmd, Page: page})
+		q, _ := first.ParseAction(v)
+		cmd, page = q.Request()
+		want := first.Handle(ctx, Request{Platform: "test", Command: cmd, Page: page})
+		if got.Outcome != OutcomeOK || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s on the other replica: got %s %q, want the answer of the replica that made it, %s %q", p.Kind, got.Outcome, got.Title, want.Outcome, want.Title)
+		}
+		if p.Kind == ActionShare && !p.Public(got) {
+			t.Error("a recalled share is not posted publicly")
+		}
+	}
+	// Not in the store: a Bot over another store asks to run it again.
+	p, _ := New(c, Options{Store: bottest.NewStore()}).ParseAction(next)
+	cmd, page := p.Request()
+	if got := New(c, Options{Store: bottest.NewStore()}).Handle(ctx, Request{Platform: "test", Command: cmd, Page: page}); got.Outcome != OutcomeUsage || !strings.Contains(got.Intro, "run the command again") {
+		t.Errorf("a key no store holds: got %s %q, want the request to run the command again", got.Outcome, got.Intro)
+	}
+}

@@ -1,12 +1,15 @@
 package bot
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/talkbot/talkbot/bot/i18n"
 )
@@ -179,12 +182,15 @@ func (b *Bot) encodeAction(kind ActionKind, page int, arg string) string {
 
 // longArgs remembers the arguments of buttons whose values would exceed
 // MaxActionValue, under a key derived from the argument. It keeps the
-// newest maxLongArgs; a button older than that, or from before a restart,
-// is answered with a request to ask again, never with another answer.
+// newest maxLongArgs in memory; the Bot also keeps each one it answers
+// with in its store (see keepArgs), for other replicas and after a
+// restart. A button whose argument is in neither is answered with a
+// request to ask again, never with another answer.
 type longArgs struct {
 	mu    sync.Mutex
 	m     map[string]string
-	order []string // keys, oldest first
+	order []string        // keys, oldest first
+	kept  map[string]bool // keys kept in the store
 }
 
 const maxLongArgs = 4096
@@ -208,6 +214,33 @@ func (l *longArgs) put(arg string) string {
 	return key
 }
 
+// unkept returns the arguments of keys that are not kept in the store
+// yet, by key.
+func (l *longArgs) unkept(keys []string) map[string]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out map[string]string
+	for _, k := range keys {
+		if arg, ok := l.m[k]; ok && !l.kept[k] {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = arg
+		}
+	}
+	return out
+}
+
+// markKept records that key is kept in the store.
+func (l *longArgs) markKept(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.kept == nil || len(l.kept) >= maxLongArgs {
+		l.kept = map[string]bool{} // forgetting only costs a Keep again
+	}
+	l.kept[key] = true
+}
+
 func (l *longArgs) get(key string) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -220,10 +253,12 @@ type ParsedAction struct {
 	Kind ActionKind
 	Page int
 	Arg  string // the query, or the talk id
-	// Forgotten says that the value named an argument this Bot no longer
-	// remembers (see longArgs); Command then answers with a request to
-	// run the command again.
+	// Forgotten says that the value named an argument this Bot does not
+	// remember (see longArgs); Command then looks for it in the store,
+	// and answers with a request to run the command again when it is
+	// not there either.
 	Forgotten bool
+	key       string // the key of a forgotten argument
 }
 
 // ParseAction decodes an Action.Value. It returns false for values the core
@@ -253,9 +288,82 @@ func (b *Bot) ParseAction(v string) (ParsedAction, bool) {
 	if v[i] == '#' {
 		var ok bool
 		p.Arg, ok = b.long.get(arg)
-		p.Forgotten = !ok
+		p.Forgotten, p.key = !ok, arg
 	}
 	return p, true
+}
+
+// actionKeys returns the keys of the long arguments of rep's buttons.
+func actionKeys(rep Reply) []string {
+	var keys []string
+	add := func(a Action) {
+		if i := strings.IndexAny(a.Value, ":#"); i >= 2 && a.Value[i] == '#' {
+			keys = append(keys, a.Value[i+1:])
+		}
+	}
+	for _, a := range rep.Actions {
+		add(a)
+	}
+	for _, it := range rep.Items {
+		if it.Action != nil {
+			add(*it.Action)
+		}
+	}
+	return keys
+}
+
+// How long the store keeps the argument of a button (see keepArgs): as
+// long as people scroll back to press one.
+const longArgTTL = 30 * 24 * time.Hour
+
+// keepArgs keeps in the store the long arguments of rep's buttons that
+// it does not hold yet, so that the buttons work on every replica and
+// after a restart. A failure is logged: the buttons still work here.
+func (b *Bot) keepArgs(ctx context.Context, rep Reply) {
+	if b.store == nil {
+		return
+	}
+	keys := actionKeys(rep)
+	if len(keys) == 0 {
+		return
+	}
+	for k, arg := range b.long.unkept(keys) {
+		now := b.now()
+		if err := b.store.Keep(ctx, "arg:"+k, []byte(arg), now, now.Add(longArgTTL)); err != nil {
+			b.log.WarnContext(ctx, "keep a button's argument; the button works on this replica only", "err", err)
+			continue
+		}
+		b.long.markKept(k)
+	}
+}
+
+// recall answers a button whose argument the Bot did not remember: it
+// looks for it in the store and runs what the button ran, or, when the
+// store does not have it either, asks to run the command again.
+func (b snapshot) recall(ctx context.Context, r Request) Reply {
+	forgotten := specOf(verbForgotten).handler(b, ctx, r)
+	if b.store == nil || len(r.Command.Args) != 2 {
+		return forgotten
+	}
+	key := r.Command.Args[1]
+	v, err := b.store.Kept(ctx, "arg:"+key, b.now())
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			b.log.WarnContext(ctx, "recall a button's argument", "err", err)
+		}
+		return forgotten
+	}
+	arg := string(v)
+	if b.long.put(arg) != key {
+		return forgotten // not the argument of this key
+	}
+	b.long.markKept(key)
+	p := ParsedAction{Kind: ActionKind(r.Command.Args[0]), Page: r.Page, Arg: arg}
+	r.Command, r.Page = p.Request()
+	if r.Command.Verb == verbForgotten || specOf(r.Command.Verb).manage {
+		return forgotten // what a button never runs
+	}
+	return specOf(r.Command.Verb).handler(b, ctx, r)
 }
 
 // Public reports whether the answer r to this action is to be posted
@@ -272,7 +380,7 @@ func (p ParsedAction) Public(r Reply) bool {
 func (p ParsedAction) Request() (cmd Command, page int) {
 	switch {
 	case p.Forgotten:
-		return Command{Verb: verbForgotten}, 1
+		return Command{Verb: verbForgotten, Args: []string{string(p.Kind), p.key}}, max(p.Page, 1)
 	case p.Kind == ActionShow:
 		return Command{Verb: VerbShow, Arg: p.Arg, Args: strings.Fields(p.Arg)}, 1
 	}
