@@ -109,6 +109,29 @@ type KeepStore interface {
 	Kept(ctx context.Context, key string, now time.Time) ([]byte, error)
 }
 
+// ErrNoStore is returned by Bot.Keep when the Bot runs without a store.
+var ErrNoStore = errors.New("talkbot runs without a store")
+
+// Keep keeps value under key until until in the Bot's store, for
+// adapters: what a chat form or a button cannot carry itself, found by
+// every replica and after a restart (Kept). Adapters prefix their keys
+// with their platform's name. Without a store it returns ErrNoStore.
+func (b *Bot) Keep(ctx context.Context, key string, value []byte, now, until time.Time) error {
+	if b.store == nil {
+		return ErrNoStore
+	}
+	return b.store.Keep(ctx, key, value, now, until)
+}
+
+// Kept returns what Keep kept under key while now is before its until;
+// the error is ErrNotFound when there is none (or no store).
+func (b *Bot) Kept(ctx context.Context, key string, now time.Time) ([]byte, error) {
+	if b.store == nil {
+		return nil, fmt.Errorf("kept %q: %w", key, ErrNotFound)
+	}
+	return b.store.Kept(ctx, key, now)
+}
+
 // MaxKept is the largest value a KeepStore must take, in bytes; key's
 // longest is MaxKeptKey.
 const (

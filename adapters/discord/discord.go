@@ -237,7 +237,7 @@ func newAdapter(cfg Config, b *bot.Bot, s session) (*Adapter, error) {
 		deferAfter: 2 * time.Second,
 		backoff:    func(n int) time.Duration { return min(time.Second<<(n-1), time.Minute) },
 		grace:      drainGrace,
-		drafts:     newDrafts(time.Now),
+		drafts:     newDrafts(time.Now, b, b.Logger().With("platform", platform)),
 	}
 	a.work = inflight.New(inflight.Options{
 		Timeout: workTimeout,

@@ -1,8 +1,12 @@
 package discord
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -109,13 +113,13 @@ var fieldOrder = []string{recaps.FieldTitle, recaps.FieldConference, recaps.Fiel
 // editing the recap edit ("" for a new one), for user; or, when d does not
 // fit a Discord text input (a recap written elsewhere may be longer), the
 // message that says so.
-func (a *Adapter) formModal(user, edit string, d recaps.Draft, lang i18n.Lang) response {
+func (a *Adapter) formModal(ctx context.Context, user, edit string, d recaps.Draft, lang i18n.Lang) response {
 	m := modalData{CustomID: formID, Title: i18n.T(lang, "form_add_title")}
 	if edit != "" {
 		m.Title = i18n.T(lang, "dform_edit_title")
 		m.CustomID = formEdit + edit
 		if len(m.CustomID) > maxCustomID {
-			m.CustomID = formEditLong + a.drafts.put(pending{user: user, edit: edit})
+			m.CustomID = formEditLong + a.drafts.put(ctx, pending{user: user, edit: edit})
 		}
 	}
 	for _, in := range formInputs {
@@ -177,7 +181,7 @@ func (a *Adapter) openForm(ctx context.Context, it *discordgo.Interaction, req b
 		if rep != nil {
 			return ephemeral(render(*rep, renderOpts{}))
 		}
-		return a.formModal(req.User, f.Edit, f.Draft, lang)
+		return a.formModal(ctx, req.User, f.Edit, f.Draft, lang)
 	})
 }
 
@@ -186,12 +190,12 @@ func (a *Adapter) openForm(ctx context.Context, it *discordgo.Interaction, req b
 func (a *Adapter) reopen(ctx context.Context, it *discordgo.Interaction, token string) (response, *inflight.Deferred) {
 	r := a.request(it, bot.Command{}, 1)
 	user, lang := r.User, a.lang(r)
-	return a.modalOr(ctx, it, lang, func(context.Context) response {
-		p, ok := a.drafts.get(token, user)
+	return a.modalOr(ctx, it, lang, func(ctx context.Context) response {
+		p, ok := a.drafts.get(ctx, token, user)
 		if !ok {
 			return notice(i18n.T(lang, "discord_form_gone", draftTTLMinutes))
 		}
-		return a.formModal(user, p.edit, p.draft, lang)
+		return a.formModal(ctx, user, p.edit, p.draft, lang)
 	})
 }
 
@@ -244,7 +248,7 @@ func (a *Adapter) submit(ctx context.Context, it *discordgo.Interaction) (respon
 	if req.User == "" { // Discord always says who submitted; a recap needs its author
 		return notice(i18n.T(lang, "discord_form_no_user")), nil
 	}
-	edit, ok := a.formTarget(data.CustomID, req.User)
+	edit, ok := a.formTarget(ctx, data.CustomID, req.User)
 	if !ok {
 		if strings.HasPrefix(data.CustomID, formEditLong) {
 			return notice(i18n.T(lang, "discord_edit_expired", draftTTLMinutes)), nil
@@ -264,7 +268,7 @@ func (a *Adapter) submit(ctx context.Context, it *discordgo.Interaction) (respon
 // formTarget returns the recap a form's custom id edits ("" for a new
 // one), and false for a custom id that is not the recap form's or whose
 // kept id has expired.
-func (a *Adapter) formTarget(customID, user string) (string, bool) {
+func (a *Adapter) formTarget(ctx context.Context, customID, user string) (string, bool) {
 	switch {
 	case customID == formID:
 		return "", true
@@ -272,7 +276,7 @@ func (a *Adapter) formTarget(customID, user string) (string, bool) {
 		id := strings.TrimPrefix(customID, formEdit)
 		return id, id != ""
 	case strings.HasPrefix(customID, formEditLong):
-		p, ok := a.drafts.get(strings.TrimPrefix(customID, formEditLong), user)
+		p, ok := a.drafts.get(ctx, strings.TrimPrefix(customID, formEditLong), user)
 		return p.edit, ok && p.edit != ""
 	}
 	return "", false
@@ -295,11 +299,11 @@ func (a *Adapter) save(ctx context.Context, it *discordgo.Interaction, req bot.R
 	lang := a.lang(req)
 	switch {
 	case errs != nil:
-		return a.problems(req.User, edit, typed, errs, lang)
+		return a.problems(ctx, req.User, edit, typed, errs, lang)
 	case rep.Outcome == bot.OutcomeError:
 		m := render(rep, renderOpts{})
 		m.Content = cut(i18n.T(lang, "discord_not_saved", draftTTLMinutes), maxContent)
-		m.Components = reopenRow(a.drafts.put(pending{user: req.User, edit: edit, draft: typed}), lang)
+		m.Components = reopenRow(a.drafts.put(ctx, pending{user: req.User, edit: edit, draft: typed}), lang)
 		return m
 	}
 	return render(rep, renderOpts{})
@@ -308,7 +312,7 @@ func (a *Adapter) save(ctx context.Context, it *discordgo.Interaction, req bot.R
 // problems lists what to fix in a refused form, field by field, with a
 // button that reopens it as typed. The adapter's words are in lang; the
 // problems themselves are the core's.
-func (a *Adapter) problems(user, edit string, typed recaps.Draft, errs recaps.FieldErrors, lang i18n.Lang) message {
+func (a *Adapter) problems(ctx context.Context, user, edit string, typed recaps.Draft, errs recaps.FieldErrors, lang i18n.Lang) message {
 	var bullets []string
 	for _, f := range fieldOrder {
 		msg, ok := errs[f]
@@ -333,7 +337,7 @@ func (a *Adapter) problems(user, edit string, typed recaps.Draft, errs recaps.Fi
 		Outcome:  bot.OutcomeUsage,
 	}
 	m := render(rep, renderOpts{})
-	m.Components = reopenRow(a.drafts.put(pending{user: user, edit: edit, draft: typed}), lang)
+	m.Components = reopenRow(a.drafts.put(ctx, pending{user: user, edit: edit, draft: typed}), lang)
 	return m
 }
 
@@ -399,17 +403,26 @@ func displayName(it *discordgo.Interaction) string {
 // drafts keeps, for a short while, what the adapter cannot put into a
 // custom id of at most 100 characters: the typed text of refused forms,
 // for their reopen button, and the ids of recaps too long for a form's
-// custom id. Each entry is kept under a random token for draftTTL, and
-// at most maxKeptDrafts entries are kept (the oldest go first): memory
-// stays bounded whatever is submitted. It is safe for concurrent use. It
-// lives in memory: a restart, or another replica, does not have it, and
-// the user is then told to start again.
+// custom id. Each entry is kept under a random token for draftTTL: in
+// memory (at most maxKeptDrafts entries, the oldest going first, so that
+// memory stays bounded whatever is submitted) and in the Bot's store,
+// where every replica finds it, after a restart too. Without a store, a
+// restart or another replica does not have it, and the user is told to
+// start again. It is safe for concurrent use.
 type drafts struct {
-	now func() time.Time
+	now  func() time.Time
+	keep keeper      // the Bot's store; nil keeps in memory only
+	log  *slog.Logger // a failed Keep: the draft is then this replica's only
 
 	mu    sync.Mutex
 	m     map[string]pending
 	order []string // tokens, oldest first; they expire in this order
+}
+
+// keeper keeps values for every replica: bot.Bot's Keep and Kept.
+type keeper interface {
+	Keep(ctx context.Context, key string, value []byte, now, until time.Time) error
+	Kept(ctx context.Context, key string, now time.Time) ([]byte, error)
 }
 
 // pending is a kept form: the user it belongs to, the recap it edits ("" for
@@ -421,34 +434,64 @@ type pending struct {
 	expires time.Time
 }
 
-func newDrafts(now func() time.Time) *drafts {
-	return &drafts{now: now, m: map[string]pending{}}
+// keptForm is a pending form as the store keeps it.
+type keptForm struct {
+	User  string       `json:"user"`
+	Edit  string       `json:"edit,omitempty"`
+	Draft recaps.Draft `json:"draft"`
 }
 
+func newDrafts(now func() time.Time, keep keeper, log *slog.Logger) *drafts {
+	return &drafts{now: now, keep: keep, log: cmp.Or(log, slog.New(slog.DiscardHandler)), m: map[string]pending{}}
+}
+
+// draftKey is the store's key of a kept form.
+func draftKey(token string) string { return platform + ":form:" + token }
+
 // put keeps p and returns its token, 26 characters of base32.
-func (d *drafts) put(p pending) string {
+func (d *drafts) put(ctx context.Context, p pending) string {
 	token := rand.Text()
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	now := d.now()
+	p.expires = now.Add(draftTTL)
+	d.mu.Lock()
 	for len(d.order) > 0 && (len(d.order) >= maxKeptDrafts || !now.Before(d.m[d.order[0]].expires)) {
 		delete(d.m, d.order[0])
 		d.order = d.order[1:]
 	}
-	p.expires = now.Add(draftTTL)
 	d.m[token] = p
 	d.order = append(d.order, token)
+	d.mu.Unlock()
+	if d.keep != nil {
+		v, err := json.Marshal(keptForm{p.user, p.edit, p.draft})
+		if err == nil {
+			err = d.keep.Keep(ctx, draftKey(token), v, now, p.expires)
+		}
+		if err != nil && !errors.Is(err, bot.ErrNoStore) {
+			d.log.WarnContext(ctx, "keep a refused form for other replicas; this one has it", "err", err)
+		}
+	}
 	return token
 }
 
-// get returns the form kept under token for user, if it has not expired.
-// Another user's token is not found: a button is shown to its user alone,
-// but its custom id is no proof of that.
-func (d *drafts) get(token, user string) (pending, bool) {
+// get returns the form kept under token for user, if it has not expired:
+// from memory, else from the store. Another user's token is not found: a
+// button is shown to its user alone, but its custom id is no proof of
+// that.
+func (d *drafts) get(ctx context.Context, token, user string) (pending, bool) {
+	now := d.now()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	p, ok := d.m[token]
-	if !ok || p.user != user || !d.now().Before(p.expires) {
+	d.mu.Unlock()
+	if !ok && d.keep != nil {
+		v, err := d.keep.Kept(ctx, draftKey(token), now)
+		var k keptForm
+		if err == nil && json.Unmarshal(v, &k) == nil {
+			p, ok = pending{user: k.User, edit: k.Edit, draft: k.Draft, expires: now.Add(time.Nanosecond)}, true
+		} else if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			d.log.WarnContext(ctx, "read a kept form", "err", err)
+		}
+	}
+	if !ok || p.user != user || !now.Before(p.expires) {
 		return pending{}, false
 	}
 	return p, true

@@ -314,6 +314,32 @@ func TestRefusedFormKeepsText(t *testing.T) {
 	}
 }
 
+// TestRefusedFormOnAnotherReplica: the text of a refused form is kept in
+// the store too, so its reopen button works when Discord sends the press
+// to another replica (or to this one after a restart), for its user only.
+func TestRefusedFormOnAnotherReplica(t *testing.T) {
+	st := bottest.NewStore()
+	one := newEnv(t, testBot(t, bot.Options{Store: st}), Config{})
+	other := newEnv(t, testBot(t, bot.Options{Store: st}), Config{})
+	bad := shareDraft
+	bad.Summary = ""
+	_, resp, body := one.do(t, submitJSON("511", "talk_add", member{"u1", 0}, "Ash", bad, nil))
+	reopen := resp.Data.button("talk_add_reopen:")
+	if reopen == "" {
+		t.Fatalf("got %s, want a refused form with a reopen button", body)
+	}
+	_, _, body = other.do(t, componentJSON(reopen, true))
+	if got := decodeModal(t, body).values(t); got["title"] != bad.Title || got["conference"] != bad.Conference {
+		t.Errorf("reopened on the other replica: got %v, want what was typed", got)
+	}
+	p := base(3, member{"u2", 0})
+	p["message"] = ephemeralMessage
+	p["data"] = map[string]any{"custom_id": reopen, "component_type": 2}
+	if _, resp, body := other.do(t, mustJSON(p)); resp.Type != 4 || !strings.Contains(resp.Data.text(), "no longer has the text") {
+		t.Errorf("another user on the other replica: got %s, want a notice", body)
+	}
+}
+
 // TestStoreFailureKeepsText: when the store fails, the recap is not saved
 // and the typed text can be sent again with the reopen button.
 func TestStoreFailureKeepsText(t *testing.T) {
@@ -605,15 +631,15 @@ func TestFormEdgeCases(t *testing.T) {
 	}
 
 	longID := strings.Repeat("a", 95)
-	r := e.a.formModal("u1", longID, shareDraft, i18n.EN)
+	r := e.a.formModal(context.Background(), "u1", longID, shareDraft, i18n.EN)
 	cid := r.Data.(modalData).CustomID
 	if !strings.HasPrefix(cid, "talk_add#") || len(cid) > maxCustomID {
 		t.Fatalf("got custom_id %q, want talk_add#<token> within %d characters", cid, maxCustomID)
 	}
-	if got, ok := e.a.formTarget(cid, "u1"); !ok || got != longID {
+	if got, ok := e.a.formTarget(context.Background(), cid, "u1"); !ok || got != longID {
 		t.Errorf("formTarget(%q, u1) = %q, %v; want the long id", cid, got, ok)
 	}
-	if _, ok := e.a.formTarget(cid, "u2"); ok {
+	if _, ok := e.a.formTarget(context.Background(), cid, "u2"); ok {
 		t.Errorf("formTarget for another user: want not found")
 	}
 	e.a.drafts.now = func() time.Time { return time.Now().Add(draftTTL) }
@@ -626,26 +652,27 @@ func TestFormEdgeCases(t *testing.T) {
 // going first, and expire after draftTTL.
 func TestDraftsBounded(t *testing.T) {
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	d := newDrafts(func() time.Time { return now })
-	first := d.put(pending{user: "u1", draft: recaps.Draft{Title: "first"}})
+	d := newDrafts(func() time.Time { return now }, nil, nil)
+	ctx := context.Background()
+	first := d.put(ctx, pending{user: "u1", draft: recaps.Draft{Title: "first"}})
 	var last string
 	for i := range maxKeptDrafts {
-		last = d.put(pending{user: "u1", draft: recaps.Draft{Title: string(rune('a' + i%26))}})
+		last = d.put(ctx, pending{user: "u1", draft: recaps.Draft{Title: string(rune('a' + i%26))}})
 	}
-	if _, ok := d.get(first, "u1"); ok {
+	if _, ok := d.get(ctx, first, "u1"); ok {
 		t.Errorf("the oldest form is still kept past %d", maxKeptDrafts)
 	}
 	if len(d.m) != maxKeptDrafts || len(d.order) != maxKeptDrafts {
 		t.Errorf("got %d kept (%d in order), want %d", len(d.m), len(d.order), maxKeptDrafts)
 	}
-	if _, ok := d.get(last, "u1"); !ok {
+	if _, ok := d.get(ctx, last, "u1"); !ok {
 		t.Errorf("the newest form is gone")
 	}
 	now = now.Add(draftTTL)
-	if _, ok := d.get(last, "u1"); ok {
+	if _, ok := d.get(ctx, last, "u1"); ok {
 		t.Errorf("a form is kept past %v", draftTTL)
 	}
-	d.put(pending{user: "u1"}) // drops every expired one
+	d.put(ctx, pending{user: "u1"}) // drops every expired one
 	if len(d.m) != 1 {
 		t.Errorf("got %d kept after all expired, want 1", len(d.m))
 	}
