@@ -411,7 +411,7 @@ func displayName(it *discordgo.Interaction) string {
 // start again. It is safe for concurrent use.
 type drafts struct {
 	now  func() time.Time
-	keep keeper      // the Bot's store; nil keeps in memory only
+	keep keeper       // the Bot's store; nil keeps in memory only
 	log  *slog.Logger // a failed Keep: the draft is then this replica's only
 
 	mu    sync.Mutex
