@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/talkbot/talkbot/bot/i18n"
 	"github.com/talkbot/talkbot/recaps"
@@ -130,6 +131,20 @@ func (b *Bot) Kept(ctx context.Context, key string, now time.Time) ([]byte, erro
 		return nil, fmt.Errorf("kept %q: %w", key, ErrNotFound)
 	}
 	return b.store.Kept(ctx, key, now)
+}
+
+// CheckKept returns what every KeepStore refuses of a Keep: an empty or
+// overlong key, one that is not UTF-8 or holds a NUL, an overlong value.
+func CheckKept(key string, value []byte) error {
+	switch {
+	case key == "" || len(key) > MaxKeptKey:
+		return fmt.Errorf("keep: key of %d bytes, want 1 to %d", len(key), MaxKeptKey)
+	case !utf8.ValidString(key) || strings.ContainsRune(key, 0):
+		return fmt.Errorf("keep: key %q is not valid UTF-8 without NUL", key)
+	case len(value) > MaxKept:
+		return fmt.Errorf("keep %s: %d bytes, want at most %d", key, len(value), MaxKept)
+	}
+	return nil
 }
 
 // MaxKept is the largest value a KeepStore must take, in bytes; key's

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.etcd.io/bbolt"
 
@@ -23,7 +21,7 @@ const maxSweep = 256
 // kept_by_time (until, then key), and forgets up to maxSweep values whose
 // time ended before now.
 func (db *DB) Keep(ctx context.Context, key string, value []byte, now, until time.Time) error {
-	if err := checkKept(key, value); err != nil {
+	if err := bot.CheckKept(key, value); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -93,17 +91,4 @@ func (db *DB) Kept(ctx context.Context, key string, now time.Time) ([]byte, erro
 // timeKey is a kept_by_time key: the until, then the key.
 func timeKey(at []byte, key string) []byte {
 	return append(bytes.Clone(at), key...)
-}
-
-// checkKept refuses an empty or overlong key and an overlong value.
-func checkKept(key string, value []byte) error {
-	switch {
-	case key == "" || len(key) > bot.MaxKeptKey:
-		return fmt.Errorf("keep: key of %d bytes, want 1 to %d", len(key), bot.MaxKeptKey)
-	case !utf8.ValidString(key) || strings.ContainsRune(key, 0):
-		return fmt.Errorf("keep: key %q is not valid UTF-8 without NUL", key)
-	case len(value) > bot.MaxKept:
-		return fmt.Errorf("keep %s: %d bytes, want at most %d", key, len(value), bot.MaxKept)
-	}
-	return nil
 }

@@ -18,13 +18,7 @@ const maxSweep = 256
 // Keep stores value under key until until, and forgets up to maxSweep
 // values whose time ended before now, in one statement.
 func (db *DB) Keep(ctx context.Context, key string, value []byte, now, until time.Time) error {
-	switch {
-	case key == "" || len(key) > bot.MaxKeptKey:
-		return fmt.Errorf("keep: key of %d bytes, want 1 to %d", len(key), bot.MaxKeptKey)
-	case len(value) > bot.MaxKept:
-		return fmt.Errorf("keep %s: %d bytes, want at most %d", key, len(value), bot.MaxKept)
-	}
-	if err := checkText("kept key", key); err != nil {
+	if err := bot.CheckKept(key, value); err != nil {
 		return err
 	}
 	if err := db.usable(ctx); err != nil {
