@@ -22,6 +22,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/talkbot/talkbot/adapters/inflight"
+	"github.com/talkbot/talkbot/adapters/userlang"
 	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
 )
@@ -151,6 +152,8 @@ type Adapter struct {
 
 	// drafts keeps refused recap forms for their reopen button.
 	drafts *drafts
+	// langs remembers users' locales from their interactions, for DMs.
+	langs userlang.Cache
 }
 
 const (

@@ -184,6 +184,15 @@ func (a *Adapter) onMessage(ctx context.Context, e *discordgo.MessageCreate) {
 		}
 	}
 	req := bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content)}
+	// A DM carries no locale: the user's last interaction's, if any; a
+	// message written in Hangul is answered in Korean under "auto",
+	// whatever the locale (as on Slack).
+	if l, ok := a.langs.Get(req.User, a.now()); ok {
+		req.Lang = l
+	}
+	if a.b.Auto() && i18n.Hangul(req.Command.Arg) {
+		req.Lang = i18n.KO
+	}
 	lang := a.lang(req)
 	err := a.chats.Go(ctx, func(ctx context.Context) {
 		rep := a.b.Handle(ctx, req)
@@ -364,8 +373,17 @@ func (a *Adapter) request(it *discordgo.Interaction, cmd bot.Command, page int) 
 	case it.User != nil:
 		req.User = it.User.ID
 	}
+	if req.Lang != "" && req.User != "" {
+		// Remembered for the user's DMs, which carry no locale.
+		now := a.now()
+		a.langs.Put(req.User, req.Lang, now.Add(langTTL), now)
+	}
 	return req
 }
+
+// langTTL is how long a user's locale, learned from an interaction, is
+// remembered for their DMs.
+const langTTL = 24 * time.Hour
 
 // lang returns the language of the answer to req, and of the adapter's own
 // notices to its user: the user's Discord locale (see request), else what

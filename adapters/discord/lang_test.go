@@ -204,8 +204,8 @@ func TestNoticesFollowLocale(t *testing.T) {
 }
 
 // TestFailedFollowsLocale: "something went wrong" is in the user's locale
-// over HTTP and the gateway, and in the Bot's language in a DM, which has
-// no locale.
+// over HTTP and the gateway; a DM, which has no locale, is in the locale
+// of its user's last interaction, else in the Bot's language.
 func TestFailedFollowsLocale(t *testing.T) {
 	for _, tt := range []struct {
 		locale   string
@@ -235,11 +235,17 @@ func TestFailedFollowsLocale(t *testing.T) {
 			if !strings.Contains(string(c.Body), want) {
 				t.Errorf("gateway: got %s, want %q", c.Body, want)
 			}
-			// A DM has no locale: the Bot's language.
+			// A DM has no locale: its user's last interaction's, else the
+			// Bot's language.
 			a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m", ChannelID: "dm1", Author: &discordgo.User{ID: "u1"}, Content: "subscriptions"}})
 			c = api.wait(t, http.MethodPost, "/api/v10/channels/dm1/messages")
+			if !strings.Contains(string(c.Body), want) {
+				t.Errorf("DM from the user: got %s, want %q", c.Body, want)
+			}
+			a.onMessage(context.Background(), &discordgo.MessageCreate{Message: &discordgo.Message{ID: "m2", ChannelID: "dm2", Author: &discordgo.User{ID: "u9"}, Content: "subscriptions"}})
+			c = api.wait(t, http.MethodPost, "/api/v10/channels/dm2/messages")
 			if dm := i18n.T(tt.fallback, "failed"); !strings.Contains(string(c.Body), dm) {
-				t.Errorf("DM: got %s, want %q", c.Body, dm)
+				t.Errorf("DM from a user never seen: got %s, want %q", c.Body, dm)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -18,49 +17,7 @@ import (
 const (
 	langTTL     = 24 * time.Hour
 	langFailTTL = time.Minute
-	maxLangs    = 1 << 16
 )
-
-// langCache remembers each user's language, so that only a user's first
-// request (a day) asks users.info.
-type langCache struct {
-	mu sync.Mutex
-	m  map[string]langEntry
-}
-
-type langEntry struct {
-	lang  i18n.Lang // "" when the user has no locale or the lookup failed
-	until time.Time
-}
-
-func (c *langCache) get(user string, now time.Time) (i18n.Lang, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[user]
-	if !ok || now.After(e.until) {
-		return "", false
-	}
-	return e.lang, true
-}
-
-func (c *langCache) put(user string, l i18n.Lang, until time.Time, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]langEntry{}
-	}
-	if _, ok := c.m[user]; !ok && len(c.m) >= maxLangs {
-		for u, e := range c.m {
-			if now.After(e.until) {
-				delete(c.m, u)
-			}
-		}
-		if len(c.m) >= maxLangs {
-			clear(c.m) // every entry live: start over rather than grow
-		}
-	}
-	c.m[user] = langEntry{l, until}
-}
 
 // userInfo asks users.info about user (with include_locale, which
 // slack-go sends by default) and remembers the user's language.
@@ -68,14 +25,14 @@ func (a *Adapter) userInfo(ctx context.Context, user string) (*slackapi.User, er
 	u, err := a.api.GetUserInfoContext(ctx, user, slackapi.GetUserInfoOptionIncludeLocale(true))
 	now := a.now()
 	if err != nil {
-		a.langs.put(user, "", now.Add(langFailTTL), now)
+		a.langs.Put(user, "", now.Add(langFailTTL), now)
 		return nil, err
 	}
 	var l i18n.Lang
 	if u.Locale != "" {
 		l = i18n.FromLocale(u.Locale)
 	}
-	a.langs.put(user, l, now.Add(langTTL), now)
+	a.langs.Put(user, l, now.Add(langTTL), now)
 	return u, nil
 }
 
@@ -85,13 +42,13 @@ func (a *Adapter) userLang(ctx context.Context, user string) i18n.Lang {
 	if user == "" {
 		return ""
 	}
-	if l, ok := a.langs.get(user, a.now()); ok {
+	if l, ok := a.langs.Get(user, a.now()); ok {
 		return l
 	}
 	if _, err := a.userInfo(ctx, user); err != nil {
 		a.log.WarnContext(ctx, "users.info failed; answering in the default language", "user", user, "err", webapi.Redact(err))
 	}
-	l, _ := a.langs.get(user, a.now())
+	l, _ := a.langs.Get(user, a.now())
 	return l
 }
 
@@ -103,6 +60,6 @@ func (a *Adapter) userLang(ctx context.Context, user string) i18n.Lang {
 // default. It never calls users.info: these notices are written by a
 // process that is stopping or overloaded.
 func (a *Adapter) noticeLang(user, text string) i18n.Lang {
-	l, _ := a.langs.get(user, a.now())
+	l, _ := a.langs.Get(user, a.now())
 	return a.bot.LangOf(bot.Request{Lang: l, Command: bot.Command{Arg: text}})
 }

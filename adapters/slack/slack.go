@@ -20,6 +20,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/talkbot/talkbot/adapters/inflight"
+	"github.com/talkbot/talkbot/adapters/userlang"
 	"github.com/talkbot/talkbot/adapters/webapi"
 	"github.com/talkbot/talkbot/bot"
 )
@@ -112,8 +113,8 @@ type Adapter struct {
 	work  *inflight.Group
 	chats *inflight.Pool
 
-	answers renderCache // rendered private answers, by reply
-	langs   langCache   // users' languages, from users.info
+	answers renderCache    // rendered private answers, by reply
+	langs   userlang.Cache // users' languages, from users.info
 }
 
 var (
