@@ -41,7 +41,9 @@ Usage:
   talkbot recaps export DIR                write them (and conferences created from chat) as recap files
   talkbot version                          print version information
 
-Every subcommand takes --config PATH (default: config.toml if present).
+Every subcommand takes --config PATH (default: config.toml if present);
+ask, console, digest, recaps, lint and version take --lang ko|en (default:
+LC_ALL, LC_MESSAGES or LANG, else [bot] language).
 Flags may follow the other arguments; after "--" everything is an argument.
 QUERY is what follows /talk in chat: a topic (sharding, 샤딩), "speaker NAME",
 "show ID", "random", "week", "conferences" or "help".
