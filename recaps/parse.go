@@ -18,7 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // GlossaryFile is the name of the glossary at the root of a Source.
@@ -171,7 +171,7 @@ func readGlossary(src Source) ([][]string, []Problem) {
 			Words []string `toml:"words"`
 		} `toml:"term"`
 	}
-	if _, err := toml.Decode(string(data), &g); err != nil {
+	if err := toml.Unmarshal(data, &g); err != nil {
 		return nil, []Problem{{src.Name, name, tomlLine(err), "glossary: " + tomlMessage(err)}}
 	}
 	var groups [][]string
@@ -231,7 +231,7 @@ func parseFile(name string, data []byte) *file {
 	body := lines[end+2:]
 	bodyLine := end + 3 // file line of body[0]
 
-	front := strings.Join(f.front, "\n")
+	front := []byte(strings.Join(f.front, "\n"))
 	// The kind is read from the lines when it is written plainly, so the
 	// front matter is decoded as TOML once, into the talk or conference.
 	var kind struct {
@@ -239,8 +239,8 @@ func parseFile(name string, data []byte) *file {
 	}
 	if k, ok := plainKind(f.front); ok {
 		kind.Kind = k
-	} else if _, err := toml.Decode(front, &kind); err != nil {
-		f.problem(tomlLine(err)+1, "front matter: %s", tomlMessage(err))
+	} else if err := toml.Unmarshal(front, &kind); err != nil {
+		f.problem(f.errLine(err), "front matter: %s", tomlMessage(err))
 		return f
 	}
 	switch kind.Kind {
@@ -291,20 +291,77 @@ func plainKind(front []string) (string, bool) {
 	return "", true
 }
 
-// decode decodes the front matter into v and reports keys v does not know.
-func (f *file) decode(front string, v any) bool {
-	md, err := toml.Decode(front, v)
+// decode decodes the front matter into v and reports keys v does not know,
+// but kind, which parseFile has read.
+func (f *file) decode(front []byte, v any) bool {
+	err := toml.NewDecoder(bytes.NewReader(front)).DisallowUnknownFields().Decode(v)
+	if missing, ok := errors.AsType[*toml.StrictMissingError](err); ok {
+		// v is decoded: only its unknown keys are reported.
+		for i := range missing.Errors {
+			k := missing.Errors[i].Key()
+			if len(k) == 1 && k[0] == "kind" {
+				continue
+			}
+			f.problem(tomlLine(&missing.Errors[i])+1, "unknown key %q", keyString(k))
+		}
+		return true
+	}
 	if err != nil {
-		f.problem(tomlLine(err)+1, "front matter: %s", tomlMessage(err))
+		f.problem(f.errLine(err), "front matter: %s", tomlMessage(err))
 		return false
 	}
-	for _, k := range md.Undecoded() {
-		if k.String() == "kind" {
-			continue
-		}
-		f.problem(f.line(k[len(k)-1]), "unknown key %q", k.String())
-	}
 	return true
+}
+
+// errLine returns the file line of a front matter decode error. Errors of
+// a field's UnmarshalText come without a position: for a link kind it is
+// the line that sets that kind.
+func (f *file) errLine(err error) int {
+	if ke, ok := errors.AsType[*linkKindError](err); ok {
+		return cmp.Or(f.valueLine("kind", ke.kind), f.line("links"))
+	}
+	return tomlLine(err) + 1
+}
+
+// keyString formats a dotted TOML key as a file writes it: bare parts as
+// they are, other parts quoted.
+func keyString(k toml.Key) string {
+	parts := make([]string, len(k))
+	for i, p := range k {
+		bare := p != "" && !strings.ContainsFunc(p, func(r rune) bool {
+			return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		})
+		if !bare {
+			p = strconv.Quote(p)
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ".")
+}
+
+// valueLine returns the file line of the first front matter line that sets
+// key to val, written "val", 'val' or bare, or 0.
+func (f *file) valueLine(key, val string) int {
+	for i, l := range f.front {
+		for rest := l; ; {
+			j := strings.Index(rest, key)
+			if j < 0 {
+				break
+			}
+			rest = rest[j+len(key):]
+			v, ok := strings.CutPrefix(strings.TrimLeft(rest, " \t"), "=")
+			if !ok {
+				continue
+			}
+			v = strings.TrimLeft(v, " \t")
+			for _, w := range []string{`"` + val + `"`, "'" + val + "'", val} {
+				if after, ok := strings.CutPrefix(v, w); ok && (after == "" || strings.ContainsRune(" \t,}]#", rune(after[0]))) {
+					return i + 2
+				}
+			}
+		}
+	}
+	return 0
 }
 
 func (f *file) checkID(id string) {
@@ -318,10 +375,20 @@ func (f *file) checkID(id string) {
 	}
 }
 
-func (f *file) parseTalk(front string, body []string, bodyLine int) {
+func (f *file) parseTalk(front []byte, body []string, bodyLine int) {
 	var t Talk
 	if !f.decode(front, &t) {
 		return
+	}
+	// The TOML decoder stores a TOML string into LinkKind, a string type,
+	// without calling its UnmarshalText: check the kinds here, reported as
+	// the decode error they used to be.
+	for _, l := range t.Links {
+		var k LinkKind
+		if err := k.UnmarshalText([]byte(l.Kind)); l.Kind != "" && err != nil {
+			f.problem(f.errLine(err), "front matter: %s", tomlMessage(err))
+			return
+		}
 	}
 	t.File = f.name
 	f.checkID(t.ID)
@@ -421,7 +488,7 @@ func squeeze(s string) string {
 	return b.String()
 }
 
-func (f *file) parseConference(front string, body []string) {
+func (f *file) parseConference(front []byte, body []string) {
 	var c Conference
 	if !f.decode(front, &c) {
 		return
@@ -451,28 +518,19 @@ func (f *file) parseConference(front string, body []string) {
 	f.conf = &c
 }
 
-// tomlLineRE finds the line in decode errors that are not ParseErrors,
-// such as "toml: line 5 (last key "order"): incompatible types".
-var tomlLineRE = regexp.MustCompile(`^toml: line (\d+)`)
-
-// tomlLine returns the 1-based line of a TOML error within its input.
+// tomlLine returns the 1-based line of a TOML error within its input, or 1
+// when the error has no position.
 func tomlLine(err error) int {
-	var pe toml.ParseError
-	if errors.As(err, &pe) && pe.Position.Line > 0 {
-		return pe.Position.Line
-	}
-	if m := tomlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		if n, _ := strconv.Atoi(m[1]); n > 0 {
-			return n
+	if de, ok := errors.AsType[*toml.DecodeError](err); ok {
+		if row, _ := de.Position(); row > 0 {
+			return row
 		}
 	}
 	return 1
 }
 
+// tomlMessage returns the message of a TOML error without the "toml: "
+// prefix.
 func tomlMessage(err error) string {
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		return pe.Message
-	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), "toml: ")
 }

@@ -69,7 +69,15 @@ func (k *LinkKind) UnmarshalText(b []byte) error {
 		*k = v
 		return nil
 	}
-	return fmt.Errorf("unknown link kind %q (want %q, %q or %q)", b, LinkVideo, LinkSlides, LinkReference)
+	return &linkKindError{string(b)}
+}
+
+// linkKindError is UnmarshalText's error; the parser finds the line of the
+// kind from it.
+type linkKindError struct{ kind string }
+
+func (e *linkKindError) Error() string {
+	return fmt.Sprintf("unknown link kind %q (want %q, %q or %q)", e.kind, LinkVideo, LinkSlides, LinkReference)
 }
 
 // Material reports whether the link is the talk's own video or slides.

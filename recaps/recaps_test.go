@@ -97,6 +97,14 @@ func TestCheckProblems(t *testing.T) {
 		{"bad date", "+++\nkind = \"conference\"\nid = \"c2\"\nname = \"C\"\nyear = 2024\ndate = \"2024-13-01\"\n+++\n", "x.md:6: date \"2024-13-01\" is not a date"},
 		{"date outside year", "+++\nkind = \"conference\"\nid = \"c2\"\nname = \"C\"\nyear = 2024\ndate = \"2023-01-01\"\n+++\n", "is not in year 2024"},
 		{"bad link", "+++\nid = \"a\"\nconference = \"c1\"\ntitle = \"t\"\ntags = [\"x\"]\nlinks = [{title = \"x\", url = \"ftp://x\"}]\n+++\n## Summary\n- s\n", "is not an http(s) URL"},
+		{"type error", "+++\nid = \"a\"\nconference = \"c1\"\ntitle = \"t\"\ntags = [\"x\"]\norder = \"first\"\n+++\n## Summary\n- s\n", "x.md:6: front matter:"},
+		{"unknown key in a table", "+++\nid = \"a\"\nconference = \"c1\"\ntitle = \"t\"\ntags = [\"x\"]\n\n[[speakers]]\nname = \"A\"\nnme = \"B\"\n+++\n## Summary\n- s\n", "x.md:9: unknown key \"speakers.nme\""},
+		{"unknown dotted key", "+++\nid = \"a\"\nconference = \"c1\"\ntitle = \"t\"\ntags = [\"x\"]\nfoo.bar = 1\n+++\n## Summary\n- s\n", "x.md:6: unknown key \"foo.bar\""},
+		{"unknown table", "+++\nid = \"a\"\nconference = \"c1\"\ntitle = \"t\"\ntags = [\"x\"]\n\n[foo]\nbar = 1\n+++\n## Summary\n- s\n", "x.md:7: unknown key \"foo\""},
+		{"link kind in a table", "+++\nid = \"a\"\nconference = \"c1\"\ntitle = \"t\"\ntags = [\"x\"]\n\n[[links]]\ntitle = \"v\"\nurl = \"https://e.com/v\"\nkind = 'movie'\n+++\n## Summary\n- s\n", "x.md:10: front matter: unknown link kind \"movie\""},
+		{"link kind not a string", "+++\nid = \"a\"\nconference = \"c1\"\ntitle = \"t\"\ntags = [\"x\"]\nlinks = [\n  { title = \"v\", url = \"https://e.com/v\", kind = 3 },\n]\n+++\n## Summary\n- s\n", "x.md:7: front matter: unknown link kind \"3\""},
+		{"conference type error", "+++\nkind = \"conference\"\nid = \"c2\"\nname = \"C\"\nyear = \"2024\"\n+++\n", "x.md:5: front matter:"},
+		{"conference unknown key", "+++\nkind = \"conference\"\nid = \"c2\"\nname = \"C\"\nyear = 2024\ncity = \"Seoul\"\n+++\n", "x.md:6: unknown key \"city\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,4 +10,4 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-require github.com/BurntSushi/toml v1.6.0 // indirect
+require github.com/pelletier/go-toml/v2 v2.4.3 // indirect

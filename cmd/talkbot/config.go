@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 	"github.com/robfig/cron/v3"
 
 	"github.com/talkbot/talkbot/bot"
@@ -147,12 +148,19 @@ func loadConfig(path string, explicit bool, getenv func(string) string) (Config,
 	data, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		md, err := toml.Decode(string(data), &c)
+		err := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields().Decode(&c)
+		if missing, ok := errors.AsType[*toml.StrictMissingError](err); ok {
+			return c, fmt.Errorf("config %s: unknown key %q", path, strings.Join(missing.Errors[0].Key(), "."))
+		}
+		if de, ok := errors.AsType[*toml.DecodeError](err); ok {
+			row, _ := de.Position()
+			if k := de.Key(); len(k) > 0 {
+				return c, fmt.Errorf("config %s: line %d (key %q): %w", path, row, strings.Join(k, "."), err)
+			}
+			return c, fmt.Errorf("config %s: line %d: %w", path, row, err)
+		}
 		if err != nil {
 			return c, fmt.Errorf("config %s: %w", path, err)
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			return c, fmt.Errorf("config %s: unknown key %q", path, und[0].String())
 		}
 	case explicit || !errors.Is(err, fs.ErrNotExist):
 		return c, fmt.Errorf("read config: %w", err)
