@@ -147,6 +147,10 @@ func CheckKept(key string, value []byte) error {
 	return nil
 }
 
+// KeepSweep bounds how many ended values one Keep forgets, so that a Keep
+// after a long quiet stays quick; the next ones forget the rest.
+const KeepSweep = 256
+
 // MaxKept is the largest value a KeepStore must take, in bytes; key's
 // longest is MaxKeptKey.
 const (

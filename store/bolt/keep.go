@@ -12,13 +12,9 @@ import (
 	"github.com/talkbot/talkbot/bot"
 )
 
-// maxSweep bounds how many expired values one Keep forgets, so that a
-// Keep after a long quiet stays quick; the next ones forget the rest.
-const maxSweep = 256
-
 // Keep stores value under key until until (bucket kept: the until, as
 // 8 bytes of Unix nanoseconds, then the value), indexed by time in
-// kept_by_time (until, then key), and forgets up to maxSweep values whose
+// kept_by_time (until, then key), and forgets up to bot.KeepSweep values whose
 // time ended before now.
 func (db *DB) Keep(ctx context.Context, key string, value []byte, now, until time.Time) error {
 	if err := bot.CheckKept(key, value); err != nil {
@@ -43,7 +39,7 @@ func (db *DB) Keep(ctx context.Context, key string, value []byte, now, until tim
 		}
 		end := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
 		c := byTime.Cursor()
-		for range maxSweep {
+		for range bot.KeepSweep {
 			k, _ := c.First()
 			if k == nil || bytes.Compare(k[:8], end) >= 0 {
 				break

@@ -11,11 +11,7 @@ import (
 	"github.com/talkbot/talkbot/bot"
 )
 
-// maxSweep bounds how many expired values one Keep forgets, so that a
-// Keep after a long quiet stays quick; the next ones forget the rest.
-const maxSweep = 256
-
-// Keep stores value under key until until, and forgets up to maxSweep
+// Keep stores value under key until until, and forgets up to bot.KeepSweep
 // values whose time ended before now, in one statement.
 func (db *DB) Keep(ctx context.Context, key string, value []byte, now, until time.Time) error {
 	if err := bot.CheckKept(key, value); err != nil {
@@ -25,7 +21,7 @@ func (db *DB) Keep(ctx context.Context, key string, value []byte, now, until tim
 		return err
 	}
 	_, err := db.pool.Exec(ctx, `WITH gone AS (
-			DELETE FROM kept WHERE key IN (SELECT key FROM kept WHERE until <= $4 AND key <> $1 LIMIT `+fmt.Sprint(maxSweep)+`))
+			DELETE FROM kept WHERE key IN (SELECT key FROM kept WHERE until <= $4 AND key <> $1 LIMIT `+fmt.Sprint(bot.KeepSweep)+`))
 		INSERT INTO kept (key, value, until) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, until = EXCLUDED.until`,
 		key, value, until, now)
