@@ -107,7 +107,7 @@ func (b snapshot) contribUnavailable() *Reply {
 func (b snapshot) editable(r Request, id, what string) (Contribution, *Reply) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if id == "" {
-		rep := usage(b.msg("contrib_which", what))
+		rep := usage(b.msg("contrib_which", b.msg("verb_"+what))) // the command word in the answer's language
 		return Contribution{}, &rep
 	}
 	c, ok := b.contrib[id]

@@ -301,3 +301,22 @@ func TestLongButtonsAcrossReplicas(t *testing.T) {
 		t.Errorf("a key no store holds: got %s %q, want the request to run the command again", got.Outcome, got.Intro)
 	}
 }
+
+// Edit or remove without an id says how to give one, with the command
+// word of the answer's language.
+func TestEditWithoutIDNamesTheCommand(t *testing.T) {
+	b := newContribBot(t, bottest.NewStore())
+	for _, tt := range []struct {
+		lang       i18n.Lang
+		text, want string
+	}{
+		{i18n.EN, "remove", "talk remove <id>"},
+		{i18n.KO, "삭제", "talk 삭제 <id>"},
+		{i18n.KO, "edit", "talk 수정 <id>"},
+	} {
+		rep := b.Handle(context.Background(), Request{Platform: "slack", User: "U1", Command: ParseCommand(tt.text), Lang: tt.lang})
+		if rep.Outcome != OutcomeUsage || !strings.Contains(rep.Intro, tt.want) {
+			t.Errorf("%s %q: got %s %q, want %q in it", tt.lang, tt.text, rep.Outcome, rep.Intro, tt.want)
+		}
+	}
+}
