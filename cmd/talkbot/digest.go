@@ -16,12 +16,7 @@ func (e env) digest(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("digest", gconf)
 	dry := fs.Bool("dry-run", false, "print which channel would get which talk; post and record nothing")
 	now := fs.Bool("now", false, "run this week's delivery once and exit")
-	lang := langFlag(fs)
-	cfg, rest, err := e.setup(fs, conf, args)
-	if err != nil {
-		return err
-	}
-	l, err := e.outLang(cfg, *lang)
+	cfg, rest, l, err := e.outSetup(fs, conf, args)
 	if err != nil {
 		return err
 	}

@@ -45,12 +45,7 @@ func (e env) recapsCmd(ctx context.Context, args []string, gconf string) error {
 
 func (e env) recapsList(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("recaps list", gconf)
-	lang := langFlag(fs)
-	cfg, rest, err := e.setup(fs, conf, args)
-	if err != nil {
-		return err
-	}
-	l, err := e.outLang(cfg, *lang)
+	cfg, rest, l, err := e.outSetup(fs, conf, args)
 	if err != nil {
 		return err
 	}
@@ -100,12 +95,7 @@ var safeID = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_-]*$`)
 
 func (e env) recapsExport(ctx context.Context, args []string, gconf string) error {
 	fs, conf := e.flags("recaps export", gconf)
-	lang := langFlag(fs)
-	cfg, rest, err := e.setup(fs, conf, args)
-	if err != nil {
-		return err
-	}
-	l, err := e.outLang(cfg, *lang)
+	cfg, rest, l, err := e.outSetup(fs, conf, args)
 	if err != nil {
 		return err
 	}

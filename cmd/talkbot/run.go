@@ -248,9 +248,16 @@ func (e env) cliLang(cfg *Config, flagLang string) error {
 	return nil
 }
 
-// langFlag adds --lang to a command whose output is for people.
-func langFlag(fs *flag.FlagSet) *string {
-	return fs.String("lang", "", "print in ko or en (default: from LC_ALL, LC_MESSAGES or LANG, else [bot] language)")
+// outSetup is setup for a command whose output is for people: it adds
+// --lang to fs, and returns the language to print in (see outLang).
+func (e env) outSetup(fs *flag.FlagSet, conf *string, args []string) (Config, []string, i18n.Lang, error) {
+	lang := fs.String("lang", "", "print in ko or en (default: from LC_ALL, LC_MESSAGES or LANG, else [bot] language)")
+	cfg, rest, err := e.setup(fs, conf, args)
+	if err != nil {
+		return cfg, nil, "", err
+	}
+	l, err := e.outLang(cfg, *lang)
+	return cfg, rest, l, err
 }
 
 // outLang returns the language a command prints in: --lang, else the
@@ -366,12 +373,7 @@ func (e env) console(ctx context.Context, args []string, gconf string) error {
 
 func (e env) lint(args []string, gconf string) error {
 	fs, conf := e.flags("lint", gconf)
-	lang := langFlag(fs)
-	cfg, dirs, err := e.setup(fs, conf, args)
-	if err != nil {
-		return err
-	}
-	l, err := e.outLang(cfg, *lang)
+	cfg, dirs, l, err := e.outSetup(fs, conf, args)
 	if err != nil {
 		return err
 	}
@@ -411,17 +413,12 @@ func (e env) lint(args []string, gconf string) error {
 
 func (e env) version(args []string, gconf string) error {
 	fs, conf := e.flags("version", gconf)
-	lang := langFlag(fs)
-	cfg, rest, err := e.setup(fs, conf, args)
+	_, rest, l, err := e.outSetup(fs, conf, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("version takes no arguments, not %q", strings.Join(rest, " "))
-	}
-	l, err := e.outLang(cfg, *lang)
-	if err != nil {
-		return err
 	}
 	v := "(devel)"
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
