@@ -49,7 +49,7 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	m, later, err := inflight.Answer(ctx, a.work, wait,
 		func(ctx context.Context) message {
 			a.authorize(ctx, &req)
-			return a.private(a.bot.Handle(ctx, req), req.Lang)
+			return a.private(a.bot.Handle(ctx, req))
 		},
 		func() message { return a.slashNotice(sc, "failed") },
 		func(ctx context.Context, m message) {
@@ -67,9 +67,9 @@ func (a *Adapter) slash(ctx context.Context, sc slackapi.SlashCommand) *message 
 	return &m
 }
 
-// private renders rep as an ephemeral answer to a request in lang.
-func (a *Adapter) private(rep bot.Reply, lang i18n.Lang) message {
-	return a.answers.render(rep, view{lang: a.bot.Lang(lang)}, responseEphemeral)
+// private renders rep as an ephemeral answer.
+func (a *Adapter) private(rep bot.Reply) message {
+	return a.answers.render(rep, view{}, responseEphemeral)
 }
 
 // notice is a short ephemeral answer from the adapter itself.
@@ -120,7 +120,7 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 			a.share(ctx, cb, req, rep)
 			return
 		}
-		m := a.private(rep, req.Lang)
+		m := a.private(rep)
 		// "Next results" replaces the private answer it belongs to; "Show
 		// full recap" adds one, keeping the list. Below a public message,
 		// both answer privately.
@@ -139,7 +139,7 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 // channels the bot is not in), and falls back to chat.postMessage only
 // when that fails (an expired response_url).
 func (a *Adapter) share(ctx context.Context, cb slackapi.InteractionCallback, req bot.Request, rep bot.Reply) {
-	m := render(rep, view{public: true, sharedBy: req.User, lang: a.bot.Lang(req.Lang)})
+	m := render(rep, view{public: true, sharedBy: req.User})
 	m.ResponseType = responseInChannel
 	if err := a.respond(ctx, cb.ResponseURL, m); err != nil {
 		a.log.InfoContext(ctx, "share through response_url failed; posting with chat.postMessage", "channel", req.Channel, "err", webapi.Redact(err))

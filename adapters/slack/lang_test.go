@@ -376,35 +376,27 @@ func TestLateProblemsLanguage(t *testing.T) {
 
 // The adapter's own words inside a rendered reply, the links' heading
 // when the reply has none and the note that a message was cut, are in the
-// language of the view.
+// language the core wrote the reply in (a Hangul query answered in Korean
+// for a user whose locale is unknown, a digest post in its channel's
+// language), rendered afresh and through the cache.
 func TestRenderWordsLanguage(t *testing.T) {
-	links := bot.Reply{Title: "T", Links: []bot.Link{{Title: "slides", URL: "https://example.com/"}}}
-	big := bottest.FuzzReply("x", "y", "https://example.com/", 299)
 	for _, l := range i18n.Langs {
 		t.Run(string(l), func(t *testing.T) {
-			m := render(links, view{lang: l})
-			js, _ := json.Marshal(m.Blocks)
-			if want := "*" + i18n.T(l, "links") + "*"; !strings.Contains(string(js), want) {
-				t.Errorf("links heading: got %s, want %q", js, want)
-			}
-			m = render(big, view{lang: l})
-			js, _ = json.Marshal(m.Blocks)
-			if want := i18n.T(l, "slack_cut"); !strings.Contains(string(js), want) {
-				t.Errorf("cut message: got %.300s…, want %q in it", js, want)
-			}
-			// The language the core wrote the reply in wins over the
-			// view's: a Hangul query answered in Korean for a user whose
-			// locale is unknown, or a digest post in its channel's language.
-			other := i18n.KO
-			if l == i18n.KO {
-				other = i18n.EN
-			}
-			big := big
+			links := bot.Reply{Title: "T", Links: []bot.Link{{Title: "slides", URL: "https://example.com/"}}, Lang: l}
+			big := bottest.FuzzReply("x", "y", "https://example.com/", 299)
 			big.Lang = l
-			for _, m := range []message{render(big, view{lang: other}), (&renderCache{}).render(big, view{lang: other}, responseEphemeral)} {
-				js, _ = json.Marshal(m.Blocks)
-				if want := i18n.T(l, "slack_cut"); !strings.Contains(string(js), want) {
-					t.Errorf("reply in %s, view in %s: got %.300s…, want %q in it", l, other, js, want)
+			for _, c := range []struct {
+				rep  bot.Reply
+				want string
+			}{
+				{links, "*" + i18n.T(l, "links") + "*"},
+				{big, i18n.T(l, "slack_cut")},
+			} {
+				for _, m := range []message{render(c.rep, view{}), (&renderCache{}).render(c.rep, view{}, responseEphemeral)} {
+					js, _ := json.Marshal(m.Blocks)
+					if !strings.Contains(string(js), c.want) {
+						t.Errorf("reply in %s: got %.300s…, want %q in it", l, js, c.want)
+					}
 				}
 			}
 		})

@@ -184,7 +184,7 @@ func (a *Adapter) openForm(ctx context.Context, sc slackapi.SlashCommand, req bo
 			a.authorize(ctx, &req)
 			f, rep := a.bot.Form(ctx, req)
 			if rep != nil {
-				m := a.private(*rep, req.Lang)
+				m := a.private(*rep)
 				return &m
 			}
 			if err := a.openModal(ctx, sc.TriggerID, modalView(f, formMeta{Channel: sc.ChannelID, Edit: f.Edit}, a.bot.Lang(req.Lang))); err != nil {
@@ -245,7 +245,7 @@ func (a *Adapter) saveMessage(ctx context.Context, cb slackapi.InteractionCallba
 		a.authorize(octx, &req)
 		f, rep := a.bot.Form(octx, req)
 		if rep != nil {
-			tell(ctx, a.private(*rep, req.Lang))
+			tell(ctx, a.private(*rep))
 			return
 		}
 		f.Draft.Summary = messageLines(cb.Message.Text)
@@ -344,7 +344,7 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 		sub.Key = "" // no id to recognise a retry by
 	}
 	deliver := func(ctx context.Context, r submitResult) {
-		m := a.private(r.rep, sub.Lang)
+		m := a.private(r.rep)
 		if r.errs != nil {
 			m = notice(lateProblems(r.errs, sub.Draft, a.bot.Lang(sub.Lang)))
 		}
@@ -360,7 +360,8 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 			return submitResult{rep, errs}
 		},
 		func() submitResult {
-			return submitResult{rep: bot.Reply{Intro: i18n.T(a.noticeLang(sub.User, sub.Draft.Title), "failed"), Outcome: bot.OutcomeError}}
+			lang := a.noticeLang(sub.User, sub.Draft.Title)
+			return submitResult{rep: bot.Reply{Intro: i18n.T(lang, "failed"), Outcome: bot.OutcomeError, Lang: lang}}
 		},
 		deliver)
 	switch {

@@ -50,19 +50,6 @@ type view struct {
 	// sharedBy, when set, adds a context line attributing the message to
 	// the user with this id.
 	sharedBy string
-	// lang is the language of the adapter's own words in the message:
-	// the attribution line, the links' heading when the reply has none,
-	// and the note that the message was cut. "" is English.
-	lang i18n.Lang
-}
-
-// of returns v for rep: the language the core wrote rep in, when it says,
-// is the language of the adapter's words too.
-func (v view) of(rep bot.Reply) view {
-	if rep.Lang != "" {
-		v.lang = rep.Lang
-	}
-	return v
 }
 
 // message is a Slack message as sent in a slash-command response, through a
@@ -110,7 +97,6 @@ func encodeJSON(v any) ([]byte, error) {
 // render turns a reply into a message: Block Kit blocks within Slack's limits
 // and an escaped plain fallback text.
 func render(rep bot.Reply, v view) message {
-	v = v.of(rep)
 	return message{Text: fallback(rep), Blocks: blocks(rep, v)}
 }
 
@@ -147,7 +133,6 @@ type cached struct {
 // render is render(rep, v) with the response type set, from the cache when
 // it holds the same reply. The message's blocks are shared: read-only.
 func (c *renderCache) render(rep bot.Reply, v view, responseType string) message {
-	v = v.of(rep)
 	k := cacheKey{v: v, responseType: responseType, title: rep.Title, intro: rep.Intro, footer: rep.Footer}
 	if len(rep.Items) > 0 {
 		k.item = rep.Items[0].Text
@@ -366,7 +351,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 		body = append(body, slackapi.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, acc))
 	}
 	if len(rep.Links) > 0 {
-		lines := []textLine{{"*", cmp.Or(rep.LinksHeading, i18n.T(v.lang, "links")), "*"}}
+		lines := []textLine{{"*", cmp.Or(rep.LinksHeading, i18n.T(rep.Lang, "links")), "*"}}
 		for _, l := range rep.Links {
 			lines = append(lines, textLine{"• ", link(l.Title, l.URL), ""})
 		}
@@ -382,7 +367,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 	if v.sharedBy != "" {
 		// The mention is built here from a user id Slack gave us, never
 		// from reply text.
-		tail = append(tail, slackapi.NewContextBlock("", mrkdwn(i18n.T(v.lang, "shared_by_user", "<@"+v.sharedBy+">"))))
+		tail = append(tail, slackapi.NewContextBlock("", mrkdwn(i18n.T(rep.Lang, "shared_by_user", "<@"+v.sharedBy+">"))))
 	}
 	var buttons []slackapi.BlockElement
 	for i, a := range rep.Actions {
@@ -397,7 +382,7 @@ func blocks(rep bot.Reply, v view) []slackapi.Block {
 
 	if len(body)+len(tail) > maxBlocks {
 		body = append(body[:maxBlocks-len(tail)-1],
-			slackapi.NewContextBlock("", mrkdwn(i18n.T(v.lang, "slack_cut"))))
+			slackapi.NewContextBlock("", mrkdwn(i18n.T(rep.Lang, "slack_cut"))))
 	}
 	return append(body, tail...)
 }

@@ -29,8 +29,8 @@ const findPages = 3
 // bot, and *bot.RateLimitError on HTTP 429.
 func (a *Adapter) Send(ctx context.Context, ch bot.ChannelRef, r bot.Reply, key string) (string, error) {
 	// The digest post is in its channel's language, r.Lang, and so are
-	// the adapter's few words in it (see view.of).
-	m := render(r, view{public: true, lang: a.bot.Lang(r.Lang)})
+	// the adapter's few words in it.
+	m := render(r, view{public: true})
 	ts, err := a.post(ctx, ch.Channel, "", m, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
 		EventType:    digestEventType,
 		EventPayload: map[string]any{"key": key},
