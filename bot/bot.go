@@ -44,6 +44,10 @@ type Request struct {
 	// Lang is the language of the answer, as the adapter determined it
 	// for the user; empty means the Bot's default (Options.Lang).
 	Lang i18n.Lang
+	// Written says the request is a message the user wrote (a DM, a
+	// mention): under "auto", one written in Hangul is answered in
+	// Korean whatever Lang says (see LangOf).
+	Written bool
 }
 
 // Options configures a Bot. The zero value of each field is a usable default.
@@ -201,21 +205,17 @@ func (b *Bot) Lang(l i18n.Lang) i18n.Lang {
 	return b.lang
 }
 
-// LangOf returns the language Handle answers r in: r.Lang when it is
-// one, else Korean for a command written in Hangul when the Bot's
-// language is "auto", else the Bot's language. Adapters write their own
-// notices about r in it.
+// LangOf returns the language Handle answers r in: Korean for text
+// written in Hangul when the Bot's language is "auto" and r has no
+// language or is a message the user wrote (Written); else r.Lang when it
+// is one; else the Bot's language. Adapters write their own notices about
+// r in it.
 func (b *Bot) LangOf(r Request) i18n.Lang {
-	if r.Lang == "" && b.auto && i18n.Hangul(r.Command.Arg) {
+	if b.auto && (r.Lang == "" || r.Written) && i18n.Hangul(r.Command.Arg) {
 		return i18n.KO
 	}
 	return b.Lang(r.Lang)
 }
-
-// Auto reports whether the Bot's language is "auto": text mostly in
-// Hangul is answered in Korean. Adapters may let it override a platform
-// locale for messages a user writes (a DM in Korean).
-func (b *Bot) Auto() bool { return b.auto }
 
 // msg returns the message key in the snapshot's language.
 func (b snapshot) msg(key string, args ...any) string { return i18n.T(b.lang, key, args...) }

@@ -125,6 +125,24 @@ func TestDefaultLanguage(t *testing.T) {
 	if got := headings(askIn(ko, "sharding", "")); got[0] != "요약" {
 		t.Errorf("ko: English text must not tip the answer: %q", got)
 	}
+	// A message the user wrote (a DM, a mention): under auto, Hangul
+	// wins over the user's locale; a language set in the options does
+	// not tip.
+	en := bot.New(c, bot.Options{Lang: i18n.EN})
+	for _, tt := range []struct {
+		b    *bot.Bot
+		text string
+		lang i18n.Lang
+		want i18n.Lang
+	}{{auto, "샤딩", i18n.EN, i18n.KO}, {auto, "sharding", i18n.KO, i18n.KO}, {auto, "sharding", i18n.EN, i18n.EN}, {en, "샤딩", "", i18n.EN}, {en, "샤딩", i18n.KO, i18n.KO}} {
+		r := bot.Request{Platform: "test", User: "U1", Command: bot.ParseCommand(tt.text), Lang: tt.lang, Written: true}
+		if got := tt.b.LangOf(r); got != tt.want {
+			t.Errorf("written %q with locale %q: LangOf %q, want %q", tt.text, tt.lang, got, tt.want)
+		}
+		if rep := tt.b.Handle(context.Background(), r); rep.Lang != tt.want {
+			t.Errorf("written %q with locale %q: answered in %q, want %q", tt.text, tt.lang, rep.Lang, tt.want)
+		}
+	}
 }
 
 // talk subscribe --lang sets the digest's language; without it the

@@ -183,16 +183,9 @@ func (a *Adapter) onMessage(ctx context.Context, e *discordgo.MessageCreate) {
 			a.log.ErrorContext(ctx, "answer discord DM", "err", err)
 		}
 	}
-	req := bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content)}
-	// A DM carries no locale: the user's last interaction's, if any; a
-	// message written in Hangul is answered in Korean under "auto",
-	// whatever the locale (as on Slack).
-	if l, ok := a.langs.Get(req.User, a.now()); ok {
-		req.Lang = l
-	}
-	if a.b.Auto() && i18n.Hangul(req.Command.Arg) {
-		req.Lang = i18n.KO
-	}
+	req := bot.Request{Platform: platform, Channel: e.ChannelID, User: e.Author.ID, Command: bot.ParseCommand(e.Content), Written: true}
+	// A DM carries no locale: the user's last interaction's, if any.
+	req.Lang, _ = a.langs.Get(req.User, a.now())
 	lang := a.lang(req)
 	err := a.chats.Go(ctx, func(ctx context.Context) {
 		rep := a.b.Handle(ctx, req)

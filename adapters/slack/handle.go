@@ -81,8 +81,7 @@ func notice(text string) message {
 // the answer to sc, in the language noticeLang finds for its user and
 // argument.
 func (a *Adapter) slashNotice(sc slackapi.SlashCommand, key string) message {
-	arg := bot.ParseCommand(unescaper.Replace(sc.Text)).Arg
-	return notice(i18n.T(a.noticeLang(sc.UserID, arg), key))
+	return notice(i18n.T(a.noticeLang(bot.Request{User: sc.UserID, Command: bot.ParseCommand(unescaper.Replace(sc.Text))}), key))
 }
 
 // interaction handles a button press or the message shortcut, after it
@@ -126,7 +125,9 @@ func (a *Adapter) interaction(ctx context.Context, cb slackapi.InteractionCallba
 		// both answer privately.
 		m.ReplaceOriginal = pa.Kind == bot.ActionNext && cb.Container.IsEphemeral
 		answer(ctx, m)
-	}, func(ctx context.Context) { answer(ctx, notice(i18n.T(a.noticeLang(req.User, cmd.Arg), "failed"))) })
+	}, func(ctx context.Context) {
+		answer(ctx, notice(i18n.T(a.noticeLang(bot.Request{User: req.User, Command: cmd}), "failed")))
+	})
 	if err != nil {
 		a.log.WarnContext(ctx, "button not answered", "kind", string(pa.Kind), "err", err)
 	}
@@ -215,14 +216,8 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 		}
 	}
 	// The notices before (or instead of) the answer speak the language
-	// the answer would: a message written in Hangul is answered in
-	// Korean when the Bot's language is "auto", whatever the user's
-	// locale (as below); else see noticeLang.
-	said := stripLeadingMention(ev.Text)
-	lang := a.noticeLang(ev.User, said)
-	if a.bot.Auto() && i18n.Hangul(said) {
-		lang = i18n.KO
-	}
+	// the answer would (see noticeLang).
+	lang := a.noticeLang(bot.Request{User: ev.User, Command: bot.Command{Arg: stripLeadingMention(ev.Text)}, Written: true})
 	failed := func(ctx context.Context) { answer(ctx, message{Text: i18n.T(lang, "failed")}) }
 	err := a.chats.Go(ctx, func(ctx context.Context) {
 		self, err := a.selfID(ctx)
@@ -239,13 +234,8 @@ func (a *Adapter) event(ctx context.Context, env eventEnvelope, retry int, retry
 			text = stripLeadingMention(text)
 		}
 		text = strings.TrimSpace(unescaper.Replace(text))
-		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Command: bot.ParseCommand(text)}
+		req := bot.Request{Platform: Platform, Team: env.TeamID, Channel: ev.Channel, User: ev.User, Command: bot.ParseCommand(text), Written: true}
 		a.authorize(ctx, &req)
-		// A message written in Hangul tips "auto" to Korean, whatever
-		// the user's locale.
-		if a.bot.Auto() && i18n.Hangul(req.Command.Arg) {
-			req.Lang = i18n.KO
-		}
 		answer(ctx, render(a.bot.Handle(ctx, req), view{public: true}))
 	}, failed)
 	if errors.Is(err, inflight.ErrBusy) {

@@ -52,14 +52,15 @@ func (a *Adapter) userLang(ctx context.Context, user string) i18n.Lang {
 	return l
 }
 
-// noticeLang returns the language of a notice the adapter writes without
-// having looked user up (restarting, busy, and failed, which may come
-// before the lookup): the user's cached locale; else Korean when the
-// Bot's language is "auto" and text (what the user wrote: the command's
-// argument, the DM) is Hangul, as the core decides; else the Bot's
-// default. It never calls users.info: these notices are written by a
-// process that is stopping or overloaded.
-func (a *Adapter) noticeLang(user, text string) i18n.Lang {
-	l, _ := a.langs.Get(user, a.now())
-	return a.bot.LangOf(bot.Request{Lang: l, Command: bot.Command{Arg: text}})
+// noticeLang returns the language of a notice the adapter writes about
+// r without having looked its user up (restarting, busy, and failed,
+// which may come before the lookup): what bot.Bot.LangOf chooses for r,
+// with the user's cached locale when r has none. It never calls
+// users.info: these notices are written by a process that is stopping or
+// overloaded.
+func (a *Adapter) noticeLang(r bot.Request) i18n.Lang {
+	if r.Lang == "" {
+		r.Lang, _ = a.langs.Get(r.User, a.now())
+	}
+	return a.bot.LangOf(r)
 }

@@ -253,7 +253,9 @@ func (a *Adapter) saveMessage(ctx context.Context, cb slackapi.InteractionCallba
 			a.log.ErrorContext(ctx, "open the recap form", "shortcut", callbackSaveMessage, "err", webapi.Redact(err))
 			tell(ctx, notice(formOpenFailure(err, a.bot.Lang(req.Lang))))
 		}
-	}, func(ctx context.Context) { tell(ctx, notice(i18n.T(a.noticeLang(req.User, ""), "failed"))) })
+	}, func(ctx context.Context) {
+		tell(ctx, notice(i18n.T(a.noticeLang(bot.Request{User: req.User}), "failed")))
+	})
 	if err != nil {
 		a.log.WarnContext(ctx, "shortcut not answered", "callback_id", cb.CallbackID, "err", err)
 	}
@@ -360,7 +362,7 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 			return submitResult{rep, errs}
 		},
 		func() submitResult {
-			lang := a.noticeLang(sub.User, sub.Draft.Title)
+			lang := a.noticeLang(bot.Request{User: sub.User, Command: bot.Command{Arg: sub.Draft.Title}})
 			return submitResult{rep: bot.Reply{Intro: i18n.T(lang, "failed"), Outcome: bot.OutcomeError, Lang: lang}}
 		},
 		deliver)
@@ -387,7 +389,7 @@ func (a *Adapter) submitView(ctx context.Context, cb slackapi.InteractionCallbac
 // under the title, in the language noticeLang finds for the user and the
 // title typed.
 func (a *Adapter) formRestarting(user string, d recaps.Draft) *slackapi.ViewSubmissionResponse {
-	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{recaps.FieldTitle: i18n.T(a.noticeLang(user, d.Title), "restarting")})
+	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{recaps.FieldTitle: i18n.T(a.noticeLang(bot.Request{User: user, Command: bot.Command{Arg: d.Title}}), "restarting")})
 }
 
 // lateProblems says what was wrong with a form whose check came too late
