@@ -482,16 +482,17 @@ func (d *drafts) get(ctx context.Context, token, user string) (pending, bool) {
 	d.mu.Lock()
 	p, ok := d.m[token]
 	d.mu.Unlock()
-	if !ok && d.keep != nil {
+	ok = ok && now.Before(p.expires)
+	if !ok && d.keep != nil { // the store checks its own expiry
 		v, err := d.keep.Kept(ctx, draftKey(token), now)
 		var k keptForm
 		if err == nil && json.Unmarshal(v, &k) == nil {
-			p, ok = pending{user: k.User, edit: k.Edit, draft: k.Draft, expires: now.Add(time.Nanosecond)}, true
+			p, ok = pending{user: k.User, edit: k.Edit, draft: k.Draft}, true
 		} else if err != nil && !errors.Is(err, bot.ErrNotFound) {
 			d.log.WarnContext(ctx, "read a kept form", "err", err)
 		}
 	}
-	if !ok || p.user != user || !now.Before(p.expires) {
+	if !ok || p.user != user {
 		return pending{}, false
 	}
 	return p, true
